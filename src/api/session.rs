@@ -1,0 +1,22 @@
+use leptos::prelude::*;
+
+use crate::{domain::CurrentUser, error::AppError};
+
+/// Who is signed in, or `None` for an anonymous visitor.
+#[server(name = CurrentUserFn, endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::server::context::{respond, user_session};
+    respond(async { Ok(user_session().await?.current_user().await?) }).await
+}
+
+/// Ends the session (deleted from Redis, so the old cookie is worthless) and goes to sign-in.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::context::{respond, user_session};
+    respond(async {
+        user_session().await?.log_out().await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::set_http_status;
+use crate::error::AppError;
+
+/// A whole-page error with the matching HTTP status: 403, 404, 503 and the rest.
+#[component]
+pub fn ErrorPage(error: AppError) -> impl IntoView {
+    set_http_status(error.status_code());
+    let (title, action) = match &error {
+        AppError::Forbidden => ("접근 권한이 없습니다", ("/", "내 화면으로 가기")),
+        AppError::NotFound => ("페이지를 찾을 수 없습니다", ("/", "처음으로 가기")),
+        AppError::Unavailable => ("일시적으로 이용할 수 없습니다", ("", "다시 시도")),
+        AppError::Unauthenticated => ("로그인이 필요합니다", ("/login", "로그인")),
+        _ => ("요청을 처리하지 못했습니다", ("", "다시 시도")),
+    };
+    view! {
+        <Title text=title/>
+        <main class="page page-narrow">
+            <section class="card error-card" role="alert">
+                <p class="error-code">{error.status_code()}</p>
+                <h1>{title}</h1>
+                <p>{error.to_string()}</p>
+                <a class="button" href=action.0>{action.1}</a>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    view! { <ErrorPage error=AppError::NotFound/> }
+}

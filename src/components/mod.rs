@@ -1,0 +1,15 @@
+//! Presentational building blocks shared by the pages.
+
+mod error_page;
+mod field;
+mod form_alert;
+mod http_status;
+mod require_sign_in;
+mod site_header;
+
+pub use error_page::{ErrorPage, NotFoundPage};
+pub use field::Field;
+pub use form_alert::FormAlert;
+pub use http_status::set_http_status;
+pub use require_sign_in::{Access, RequireSignIn};
+pub use site_header::SiteHeader;

@@ -1,0 +1,59 @@
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+use super::{ErrorPage, SiteHeader};
+use crate::{
+    api::current_user,
+    domain::{CurrentUser, NextPath},
+    error::AppError,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any signed-in user.
+    SignedIn,
+    /// Admins only; owners get the 403 page.
+    Admin,
+}
+
+/// Shows `children` to a signed-in user allowed by `access`, with the site header. Anonymous
+/// visitors are sent to `/login?next=<this page>`. The check is made on the server while
+/// rendering (the resource blocks the response, so the redirect is a real 302), and again by
+/// every server function the page calls.
+#[component]
+pub fn RequireSignIn<F, IV>(access: Access, children: F) -> impl IntoView
+where
+    F: Fn(CurrentUser) -> IV + Send + Sync + 'static,
+    IV: IntoView + 'static,
+{
+    let user = Resource::new_blocking(|| (), |_| current_user());
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"불러오는 중…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) if access == Access::SignedIn || user.is_admin() => {
+                        let content = children.with_value(|children| children(user.clone()));
+                        view! { <SiteHeader user/> {content} }.into_any()
+                    }
+                    Ok(Some(user)) => {
+                        view! { <SiteHeader user/> <ErrorPage error=AppError::Forbidden/> }.into_any()
+                    }
+                    Ok(None) => {
+                        let search = location.search.get_untracked();
+                        let mut here = location.pathname.get_untracked();
+                        if !search.is_empty() {
+                            here = format!("{here}?{search}");
+                        }
+                        let login = NextPath::parse(&here)
+                            .map(|next| next.login_url())
+                            .unwrap_or_else(|| "/login".to_owned());
+                        view! { <Redirect path=login/> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,23 @@
+//! The account domain: types that can only hold valid values, shared by the server and the
+//! browser bundle so that both give the same verdict and the same (Korean) message.
+//! No I/O here: no leptos, sqlx or axum.
+
+mod current_user;
+mod email;
+mod next_path;
+mod password;
+mod person_name;
+mod phone_number;
+mod role;
+mod text;
+mod user_status;
+
+pub use current_user::CurrentUser;
+pub use email::{Email, EmailError};
+pub use next_path::NextPath;
+pub use password::{Password, PasswordError};
+pub use person_name::PersonName;
+pub use phone_number::{PhoneNumber, PhoneNumberError};
+pub use role::{Role, UnknownRole};
+pub use text::TextError;
+pub use user_status::{UnknownUserStatus, UserStatus};

@@ -1,0 +1,137 @@
+//! What a user can be told went wrong. Shared by both builds: server functions return
+//! `AppError`, pages render it. The server maps its own errors into this type in exactly one
+//! place (`server::error`), so internals never reach a page.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A form that came back with errors: a summary, a message per field (keyed by the input's
+/// `name`), and what the user had typed (never a password), so the form can be filled again
+/// even when it was posted without JavaScript.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormErrors {
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+    pub values: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Marks `field` as wrong, with `message` shown beside it.
+    pub fn field(mut self, field: &str, message: impl ToString) -> Self {
+        self.fields.push((field.to_owned(), message.to_string()));
+        self
+    }
+
+    /// Keeps what the user typed into `field`, to put it back in the form.
+    pub fn keep(mut self, field: &str, value: &str) -> Self {
+        self.values.push((field.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn message_for(&self, field: &str) -> Option<&str> {
+        lookup(&self.fields, field)
+    }
+
+    pub fn value_of(&self, field: &str) -> Option<&str> {
+        lookup(&self.values, field)
+    }
+
+    pub fn has_field_errors(&self) -> bool {
+        !self.fields.is_empty()
+    }
+}
+
+fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("{}", .0.message)]
+    Form(FormErrors),
+    #[error("로그인이 필요합니다.")]
+    Unauthenticated,
+    #[error("이 페이지에 접근할 권한이 없습니다.")]
+    Forbidden,
+    #[error("요청하신 페이지를 찾을 수 없습니다.")]
+    NotFound,
+    #[error("요청 형식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.")]
+    BadRequest,
+    #[error("서비스를 일시적으로 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.")]
+    Unavailable,
+    #[error("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status that goes with the error.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Form(_) | AppError::BadRequest => 400,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Unavailable => 503,
+            AppError::Internal => 500,
+        }
+    }
+
+    pub fn form_errors(&self) -> Option<&FormErrors> {
+        match self {
+            AppError::Form(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        match error {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
+            // The browser could not reach the server or read its answer.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
+                AppError::Unavailable
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_errors_find_messages_and_kept_values_by_field() {
+        let errors = FormErrors::new("확인해 주세요.")
+            .field("email", "이메일을 입력해 주세요.")
+            .keep("name", "김민수");
+        assert_eq!(errors.message_for("email"), Some("이메일을 입력해 주세요."));
+        assert_eq!(errors.message_for("name"), None);
+        assert_eq!(errors.value_of("name"), Some("김민수"));
+    }
+
+    #[test]
+    fn malformed_arguments_are_a_bad_request_not_an_internal_error() {
+        let error = AppError::from_server_fn_error(ServerFnErrorErr::Args("x".into()));
+        assert_eq!(error, AppError::BadRequest);
+        assert_eq!(error.status_code(), 400);
+    }
+}

@@ -1,0 +1,140 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Redirect, hooks::use_query_map};
+
+use crate::{
+    api::current_user,
+    components::{ErrorPage, Field, FormAlert},
+    domain::NextPath,
+    error::{AppError, FormErrors},
+};
+
+/// The one message for every failed sign-in: an unknown e-mail, a wrong password and an account
+/// that may not sign in all look the same from outside.
+pub const SIGN_IN_FAILED: &str = "이메일 또는 비밀번호가 올바르지 않습니다.";
+
+/// Signs in with e-mail and password, then goes to `next` (a local path only) or the user's
+/// home page.
+#[server(endpoint = "login")]
+pub async fn login(
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] next: String,
+) -> Result<(), AppError> {
+    use secrecy::SecretString;
+
+    use crate::{
+        domain::Email,
+        server::{
+            auth::{self, SignInError},
+            context::{respond, user_session},
+        },
+    };
+
+    respond(async move {
+        let kept = |errors: FormErrors| errors.keep("email", &email).keep("next", &next);
+        let parsed_email = Email::parse(&email);
+        if parsed_email.is_err() || password.is_empty() {
+            let mut errors = FormErrors::new("입력한 내용을 확인해 주세요.");
+            if let Err(e) = &parsed_email {
+                errors = errors.field("email", e);
+            }
+            if password.is_empty() {
+                errors = errors.field("password", "비밀번호를 입력해 주세요.");
+            }
+            return Err(AppError::Form(kept(errors)));
+        }
+        let email = parsed_email.map_err(|_| AppError::BadRequest)?;
+        let state = auth::state()?;
+        match auth::validate_credentials(&state, &email, SecretString::from(password)).await {
+            Ok(user) => {
+                user_session().await?.log_in(&user).await?;
+                let target = NextPath::parse(&next)
+                    .map(|next| next.as_str().to_owned())
+                    .unwrap_or_else(|| user.role.home_path().to_owned());
+                leptos_axum::redirect(&target);
+                Ok(())
+            }
+            Err(SignInError::InvalidCredentials) => {
+                Err(AppError::Form(kept(FormErrors::new(SIGN_IN_FAILED))))
+            }
+            Err(SignInError::Server(e)) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |_| current_user());
+    let query = use_query_map();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .and_then(|n| NextPath::parse(&n))
+            .map(|n| n.as_str().to_owned())
+    };
+    view! {
+        <Title text="로그인"/>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match user.await {
+                    // Already signed in: nothing to do here.
+                    Ok(Some(user)) => {
+                        let target = next().unwrap_or_else(|| user.role.home_path().to_owned());
+                        view! { <Redirect path=target/> }.into_any()
+                    }
+                    Ok(None) => view! { <LoginForm next=next()/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LoginForm(next: Option<String>) -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    let form_errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    let next = move || {
+        form_errors
+            .get()
+            .and_then(|e| e.value_of("next").map(str::to_owned))
+            .or_else(|| next.clone())
+            .unwrap_or_default()
+    };
+    view! {
+        <main class="page page-narrow">
+            <section class="card">
+                <p class="eyebrow">"이벤트 마케팅 플랫폼"</p>
+                <h1>"사장님, 반갑습니다"</h1>
+                <p class="lead">"가입하신 이메일과 비밀번호로 로그인해 주세요."</p>
+                <ActionForm action=login attr:class="form" attr:novalidate=true>
+                    <FormAlert error/>
+                    <input type="hidden" name="next" value=next/>
+                    <Field
+                        label="이메일"
+                        name="email"
+                        kind="email"
+                        autocomplete="username"
+                        required=true
+                        errors=form_errors
+                    />
+                    <Field
+                        label="비밀번호"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=true
+                        errors=form_errors
+                    />
+                    <button type="submit" class="button button-primary button-block" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "로그인 중…" } else { "로그인" }}
+                    </button>
+                </ActionForm>
+            </section>
+        </main>
+    }
+}

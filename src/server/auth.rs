@@ -1,0 +1,95 @@
+//! Who may do what: sign-in with credentials, and the checks every server function makes
+//! before it does anything.
+
+use secrecy::SecretString;
+
+use super::{
+    context::{app_state, user_session},
+    error::ServerError,
+    state::AppState,
+    users,
+};
+use crate::{
+    domain::{CurrentUser, Email},
+    error::AppError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown e-mail, wrong password or an account that may not sign in: one answer for all.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+impl From<sqlx::Error> for SignInError {
+    fn from(e: sqlx::Error) -> Self {
+        SignInError::Server(e.into())
+    }
+}
+
+/// Checks an e-mail and password. The same bcrypt work is done whether the account exists,
+/// the password is wrong or the account is not ACTIVE, so timing reveals nothing.
+#[tracing::instrument(name = "sign in", skip_all, fields(user_id = tracing::field::Empty))]
+pub async fn validate_credentials(
+    state: &AppState,
+    email: &Email,
+    password: SecretString,
+) -> Result<CurrentUser, SignInError> {
+    let stored = users::find_credentials(&state.db, email).await?;
+    let hash = stored.as_ref().map(|s| s.password_hash.clone());
+    let password_matches = state.hasher.verify(password, hash).await?;
+    let Some(stored) = stored else {
+        tracing::info!(
+            outcome = "failure",
+            reason = "unknown email",
+            "sign-in attempt"
+        );
+        return Err(SignInError::InvalidCredentials);
+    };
+    tracing::Span::current().record("user_id", tracing::field::display(stored.id));
+    if !password_matches {
+        tracing::info!(
+            outcome = "failure",
+            reason = "wrong password",
+            "sign-in attempt"
+        );
+        return Err(SignInError::InvalidCredentials);
+    }
+    if !stored.status.can_sign_in() {
+        tracing::info!(outcome = "failure", reason = "account not active", status = %stored.status, "sign-in attempt");
+        return Err(SignInError::InvalidCredentials);
+    }
+    users::record_sign_in(&state.db, stored.id).await?;
+    tracing::info!(outcome = "success", "sign-in attempt");
+    Ok(CurrentUser {
+        id: stored.id,
+        email: stored.email,
+        role: stored.role,
+    })
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    user_session()
+        .await?
+        .current_user()
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in admin, or `Unauthenticated` / `Forbidden`.
+pub async fn require_admin() -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The state, for a server function that has passed its checks.
+pub fn state() -> Result<AppState, AppError> {
+    Ok(app_state()?)
+}

@@ -1,0 +1,212 @@
+//! Configuration from the environment (and `.env`), twelve-factor style. Every problem is one
+//! clear line naming the variable, never a panic.
+
+use std::net::SocketAddr;
+
+use secrecy::SecretString;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not set; {hint}")]
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
+    #[error("{name}={value:?} is not valid; {hint}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        hint: &'static str,
+    },
+}
+
+/// What the `migrate` and `create-admin` commands need: the database only.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+}
+
+/// Everything the server needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub redis_url: SecretString,
+    /// `LEPTOS_SITE_ADDR`, the address to listen on.
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`, where the built site (the `pkg/` bundle and public files) lives.
+    pub site_root: String,
+    /// `COOKIE_SECURE`: send the session cookie over HTTPS only. Off only for plain-http setups.
+    pub cookie_secure: bool,
+    /// `BCRYPT_COST`, the work factor of new password hashes.
+    pub bcrypt_cost: u32,
+}
+
+/// Reads a variable; a set-but-empty variable counts as unset.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl DatabaseSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&env_lookup)
+    }
+
+    fn from_lookup(get: Lookup) -> Result<Self, ConfigError> {
+        let url = get("DATABASE_URL").ok_or(ConfigError::Missing {
+            name: "DATABASE_URL",
+            hint: "set it to a PostgreSQL URL such as postgres://user@127.0.0.1:5432/user_service",
+        })?;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                value: redact_url(&url),
+                hint: "it must start with postgres:// or postgresql://",
+            });
+        }
+        Ok(Self { url: url.into() })
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&env_lookup)
+    }
+
+    fn from_lookup(get: Lookup) -> Result<Self, ConfigError> {
+        let database = DatabaseSettings::from_lookup(get)?;
+        let redis_url = get("REDIS_URL").ok_or(ConfigError::Missing {
+            name: "REDIS_URL",
+            hint: "set it to a Redis URL such as redis://127.0.0.1:6379",
+        })?;
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+            return Err(ConfigError::Invalid {
+                name: "REDIS_URL",
+                value: redact_url(&redis_url),
+                hint: "it must start with redis:// or rediss://",
+            });
+        }
+        let site_addr = match get("LEPTOS_SITE_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "LEPTOS_SITE_ADDR",
+                value: raw,
+                hint: "use an address and port such as 127.0.0.1:3000 or 0.0.0.0:8080",
+            })?,
+        };
+        let cookie_secure = match get("COOKIE_SECURE") {
+            None => true,
+            Some(raw) => parse_bool(&raw).ok_or(ConfigError::Invalid {
+                name: "COOKIE_SECURE",
+                value: raw,
+                hint: "use true or false (false only for plain-http development)",
+            })?,
+        };
+        let bcrypt_cost = bcrypt_cost(get)?;
+        Ok(Self {
+            database,
+            redis_url: redis_url.into(),
+            site_addr,
+            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            cookie_secure,
+            bcrypt_cost,
+        })
+    }
+}
+
+/// `BCRYPT_COST` alone, for the `create-admin` command.
+pub fn bcrypt_cost_from_env() -> Result<u32, ConfigError> {
+    bcrypt_cost(&env_lookup)
+}
+
+fn bcrypt_cost(get: Lookup) -> Result<u32, ConfigError> {
+    match get("BCRYPT_COST") {
+        None => Ok(bcrypt::DEFAULT_COST),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|cost| (4..=31).contains(cost))
+            .ok_or(ConfigError::Invalid {
+                name: "BCRYPT_COST",
+                value: raw,
+                hint: "use a whole number from 4 to 31 (12 in production)",
+            }),
+    }
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A URL with its password replaced, safe to print.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(&move |name| vars.get(name).cloned())
+    }
+
+    const REQUIRED: [(&str, &str); 2] = [
+        ("DATABASE_URL", "postgres://u:pw@localhost/db"),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+    ];
+
+    #[test]
+    fn defaults_fill_everything_but_the_two_urls() {
+        let s = settings(&REQUIRED).unwrap();
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert!(s.cookie_secure);
+        assert_eq!(s.bcrypt_cost, 12);
+        assert_eq!(s.site_root, "target/site");
+    }
+
+    #[test]
+    fn a_missing_database_url_names_the_variable() {
+        let err = settings(&[("REDIS_URL", "redis://x")]).unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_URL is not set"));
+    }
+
+    #[test]
+    fn wrong_values_are_reported_without_the_password() {
+        let err = settings(&[("DATABASE_URL", "mysql://u:secret@h/db"), REQUIRED[1]]).unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("LEPTOS_SITE_ADDR", "localhost"));
+        assert!(settings(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("LEPTOS_SITE_ADDR"));
+        vars.pop();
+        vars.push(("COOKIE_SECURE", "maybe"));
+        assert!(settings(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("COOKIE_SECURE"));
+    }
+}

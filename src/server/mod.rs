@@ -1,0 +1,17 @@
+//! Everything that runs only on the server: configuration, PostgreSQL, Redis sessions, bcrypt,
+//! the HTTP stack and the command line. Nothing outside this module and server function bodies
+//! uses it.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod health;
+pub mod password;
+pub mod server_fn_status;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

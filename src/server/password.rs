@@ -1,0 +1,77 @@
+//! bcrypt hashing and verification, off the async runtime and bounded: at most one hash per
+//! core runs at a time, so a storm of sign-ins queues here instead of starving other requests.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+use super::{error::ServerError, telemetry::spawn_blocking_with_tracing};
+use crate::domain::Password;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    cost: u32,
+    permits: Arc<Semaphore>,
+    /// Verified against when the e-mail is unknown, so that case takes as long as a wrong
+    /// password and reveals nothing.
+    dummy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    pub async fn new(cost: u32) -> Result<Self, ServerError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let dummy_hash = spawn_blocking_with_tracing(move || {
+            bcrypt::hash("no account has this password: it only costs time", cost)
+        })
+        .await??;
+        Ok(Self {
+            cost,
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, ServerError> {
+        let _permit = self.permit().await?;
+        let password = SecretString::from(password.expose());
+        let cost = self.cost;
+        let hash = spawn_blocking_with_tracing(move || {
+            bcrypt::non_truncating_hash(password.expose_secret(), cost)
+        })
+        .await??;
+        Ok(hash)
+    }
+
+    /// True only when `hash` exists and `password` matches it. Does the same work whether or
+    /// not there is a hash and whatever the password's length.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        hash: Option<String>,
+    ) -> Result<bool, ServerError> {
+        let _permit = self.permit().await?;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matches = spawn_blocking_with_tracing(move || {
+            let password = password.expose_secret();
+            match bcrypt::non_truncating_verify(password, &hash) {
+                Err(bcrypt::BcryptError::Truncation(_)) => {
+                    // Longer than bcrypt can read: never a match, but spend the same time.
+                    let _ = bcrypt::verify(&password.as_bytes()[..72], &hash);
+                    Ok(false)
+                }
+                other => other,
+            }
+        })
+        .await??;
+        Ok(known && matches)
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ServerError> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|_| ServerError::MissingContext("password hashing permits"))
+    }
+}

@@ -1,0 +1,210 @@
+//! Builds the application from its settings: connections, migrations, the router with every
+//! route and layer in one list. `main` and the tests both start the app through here.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use axum::{routing::get, Router};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_redis_store::{
+    fred::prelude::{ClientLike, Config as RedisConfig, Pool as RedisPool, ReconnectPolicy},
+    fred::types::Builder as RedisBuilder,
+    RedisStore,
+};
+
+use super::{
+    config::{redact_url, DatabaseSettings, Settings},
+    health,
+    password::PasswordHasher,
+    server_fn_status::correct_server_fn_error_status,
+    state::AppState,
+};
+use crate::app::{shell, App};
+
+/// How long start-up waits for PostgreSQL or Redis before giving up with a clear message.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a database connection or a Redis reply during an outage
+/// before it gets the "temporarily unavailable" page.
+const BACKEND_TIMEOUT: Duration = Duration::from_secs(2);
+/// The session's lifetime, the Redis key's TTL (the platform design's 7 days).
+const SESSION_LIFETIME: time::Duration = time::Duration::days(7);
+pub const SESSION_COOKIE: &str = "user_service_session";
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (db, redis, hasher) = tokio::try_join!(
+            connect_database(&settings.database),
+            connect_redis(settings.redis_url.expose_secret()),
+            async {
+                PasswordHasher::new(settings.bcrypt_cost)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))
+            },
+        )?;
+        migrate(&db).await?;
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.site_addr))?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("user-service")
+            .site_root(settings.site_root.clone())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState {
+            leptos_options,
+            db,
+            redis,
+            hasher,
+        };
+        let router = router(state.clone(), &settings);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+fn router(state: AppState, settings: &Settings) -> Router {
+    let routes = generate_route_list(App);
+    let session_layer = SessionManagerLayer::new(RedisStore::new(state.redis.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
+    let context_state = state.clone();
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(correct_server_fn_error_status))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    let url = settings.url.expose_secret();
+    let options: PgConnectOptions = url.parse().with_context(|| {
+        format!(
+            "DATABASE_URL {} is not a valid PostgreSQL URL",
+            redact_url(url)
+        )
+    })?;
+    tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(BACKEND_TIMEOUT)
+            .connect_with(options),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("timed out after {CONNECT_TIMEOUT:?}"))
+    .and_then(|r| r.map_err(anyhow::Error::from))
+    .with_context(|| format!("cannot reach PostgreSQL at {}", redact_url(url)))
+}
+
+pub async fn migrate(db: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations")
+        .run(db)
+        .await
+        .context("cannot apply the database migrations")
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
+    let mut config = RedisConfig::from_url(url)
+        .with_context(|| format!("REDIS_URL {} is not a valid Redis URL", redact_url(url)))?;
+    // While Redis is down, fail commands at once (the user gets the "unavailable" page)
+    // instead of queueing them until it returns.
+    config.fail_fast = true;
+    let pool = RedisBuilder::from_config(config)
+        .with_performance_config(|c| c.default_command_timeout = BACKEND_TIMEOUT)
+        .with_connection_config(|c| {
+            c.connection_timeout = BACKEND_TIMEOUT;
+            c.internal_command_timeout = BACKEND_TIMEOUT;
+        })
+        // Reconnect forever, quickly at first: the app recovers by itself after a restart.
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 1_000, 2))
+        .build_pool(4)
+        .context("cannot configure the Redis client")?;
+    let _connection_task = pool.connect();
+    tokio::time::timeout(CONNECT_TIMEOUT, pool.wait_for_connect())
+        .await
+        .map_err(|_| anyhow::anyhow!("timed out after {CONNECT_TIMEOUT:?}"))
+        .and_then(|r| r.map_err(anyhow::Error::from))
+        .with_context(|| format!("cannot reach Redis at {}", redact_url(url)))?;
+    Ok(pool)
+}
+
+/// Completes on SIGTERM (the orchestrator stopping the pod) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,16 @@
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
+
+use super::password::PasswordHasher;
+
+/// What every request handler and server function can reach. Cheap to clone: each field is a
+/// handle. Holds no per-user data, so any node can serve any request.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: PgPool,
+    pub redis: RedisPool,
+    pub hasher: PasswordHasher,
+}

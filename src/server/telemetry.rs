@@ -1,0 +1,29 @@
+//! Structured logs with `tracing`: JSON lines when stdout is not a terminal (what a log
+//! collector wants), readable lines when a person is watching. `RUST_LOG` filters.
+
+use std::io::IsTerminal;
+
+use tracing::Span;
+use tracing_subscriber::{fmt, EnvFilter};
+
+pub fn init_subscriber() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,fred=warn"));
+    let builder = fmt().with_env_filter(filter).with_target(true);
+    // Errors only if a subscriber is already set (tests), which is fine.
+    let _ = if std::io::stdout().is_terminal() {
+        builder.try_init()
+    } else {
+        builder.json().flatten_event(true).try_init()
+    };
+}
+
+/// `spawn_blocking` that keeps the caller's span, so the blocking work logs in context.
+pub fn spawn_blocking_with_tracing<F, R>(f: F) -> tokio::task::JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}

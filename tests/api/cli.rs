@@ -1,0 +1,188 @@
+//! The command line, run as a real process.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+use crate::helpers::spawn_app;
+
+fn user_service(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_user-service"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BCRYPT_COST", "4")
+        .envs(env.iter().copied())
+        // No .env file in this directory may fill in what a test leaves out.
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn create_admin_creates_an_admin_who_can_sign_in() {
+    let app = spawn_app().await;
+    let url = format!("{}/{}", crate::helpers::pg_server_url(), app.db_name);
+    let output = user_service(
+        &[
+            "create-admin",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "관리자",
+            "--phone",
+            "01099998888",
+            "--password-stdin",
+        ],
+        &[("DATABASE_URL", &url)],
+        Some("correct-horse-battery\n"),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let response = app
+        .client()
+        .call(
+            "login",
+            &[
+                ("email", "boss@example.com"),
+                ("password", "correct-horse-battery"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (role, phone): (String, String) =
+        sqlx::query_as("SELECT role, phone_number FROM users WHERE email = 'boss@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), phone.as_str()), ("ADMIN", "010-9999-8888"));
+}
+
+#[tokio::test]
+async fn create_admin_refuses_a_duplicate_with_a_clear_message() {
+    let app = spawn_app().await;
+    let url = format!("{}/{}", crate::helpers::pg_server_url(), app.db_name);
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("USER_SERVICE_ADMIN_PASSWORD", "correct-horse-battery"),
+    ];
+    let args = [
+        "create-admin",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "관리자",
+        "--phone",
+        "010-1111-2222",
+    ];
+    assert!(user_service(&args, &env, None).status.success());
+
+    let again = user_service(&args, &env, None);
+
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(stderr(&again).lines().count(), 1);
+}
+
+#[test]
+fn create_admin_refuses_a_weak_password_and_a_missing_one() {
+    let url = format!("{}/postgres", crate::helpers::pg_server_url());
+    let args = [
+        "create-admin",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "관리자",
+        "--phone",
+        "010-1111-2222",
+    ];
+    let short = user_service(
+        &args,
+        &[
+            ("DATABASE_URL", &url),
+            ("USER_SERVICE_ADMIN_PASSWORD", "short"),
+        ],
+        None,
+    );
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("8자 이상"), "{}", stderr(&short));
+
+    let missing = user_service(&args, &[("DATABASE_URL", &url)], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("--password-stdin"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn missing_configuration_is_one_clear_line_and_a_failure() {
+    let output = user_service(&["serve"], &[("REDIS_URL", "redis://127.0.0.1:6379")], None);
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: DATABASE_URL is not set"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_and_a_failure() {
+    let output = user_service(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("cannot reach PostgreSQL"), "{message}");
+    assert!(
+        !message.contains("secret"),
+        "the password is not printed: {message}"
+    );
+}
+
+#[test]
+fn an_unreachable_redis_is_one_clear_line_and_a_failure() {
+    let url = format!("{}/postgres", crate::helpers::pg_server_url());
+    let output = user_service(
+        &["serve"],
+        &[("DATABASE_URL", &url), ("REDIS_URL", "redis://127.0.0.1:1")],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("cannot reach Redis"), "{message}");
+}

@@ -1,0 +1,295 @@
+//! Spawns the app on a random port against a database of its own, and cleans up after it:
+//! the database is dropped and the test's sessions are deleted from Redis.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+};
+
+use reqwest::{cookie::CookieStore, header, redirect, Client, Response};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool};
+use user_service::{
+    domain::{Email, Password, PersonName, PhoneNumber, Role, UserStatus},
+    server::{
+        config::{DatabaseSettings, Settings},
+        password::PasswordHasher,
+        startup::{Application, SESSION_COOKIE},
+    },
+};
+use uuid::Uuid;
+
+/// The PostgreSQL server the tests create their databases on (no database name).
+pub fn pg_server_url() -> String {
+    std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        user_service::server::telemetry::init_subscriber();
+    }
+});
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub db: PgPool,
+    pub db_name: String,
+    redis: RedisPool,
+    jars: std::sync::Mutex<Vec<Arc<reqwest::cookie::Jar>>>,
+}
+
+/// Options for `spawn_app_with`.
+pub struct AppOptions {
+    pub cookie_secure: bool,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions {
+        cookie_secure: false,
+    })
+    .await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    LazyLock::force(&TRACING);
+    let db_name = format!("user_service_test_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&format!("{}/postgres", pg_server_url()))
+        .await
+        .expect("PostgreSQL must be running for the tests (TEST_PG_URL)");
+    admin
+        .execute(format!(r#"CREATE DATABASE "{db_name}""#).as_str())
+        .await
+        .expect("create the test database");
+
+    let settings = Settings {
+        database: DatabaseSettings {
+            url: format!("{}/{db_name}", pg_server_url()).into(),
+        },
+        redis_url: redis_url().into(),
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+        cookie_secure: options.cookie_secure,
+        bcrypt_cost: 4,
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("the app starts against a fresh database");
+    let address = app.local_addr();
+    let db = app.state().db.clone();
+    let redis = app.state().redis.clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        db,
+        db_name,
+        redis,
+        jars: Default::default(),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> TestClient {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        self.jars.lock().unwrap().push(jar.clone());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestClient {
+            client,
+            jar,
+            base: self.url(""),
+        }
+    }
+
+    /// Inserts an account directly in the database (the way an owner exists before sign-up
+    /// is built) and returns it with its password.
+    pub async fn create_user(&self, role: Role, status: UserStatus) -> TestUser {
+        let suffix = Uuid::new_v4().simple().to_string();
+        let email = Email::parse(&format!("user-{}@example.com", &suffix[..12])).unwrap();
+        let password = format!("pw-{}", &suffix[..16]);
+        let hash = PasswordHasher::new(4)
+            .await
+            .unwrap()
+            .hash(&Password::parse(&password).unwrap())
+            .await
+            .unwrap();
+        let digits: u64 = u64::from_str_radix(&suffix[..8], 16).unwrap() % 100_000_000;
+        let phone = PhoneNumber::parse(&format!("010{digits:08}")).unwrap();
+        let name = PersonName::parse("김테스트").unwrap();
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO users (name, phone_number, email, password_hash, role, status)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(phone.as_str())
+        .bind(email.as_str())
+        .bind(hash)
+        .bind(role.as_str())
+        .bind(status.as_str())
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        TestUser {
+            id,
+            email: email.as_str().to_owned(),
+            password,
+        }
+    }
+
+    pub async fn session_exists(&self, session_id: &str) -> bool {
+        self.redis.exists::<u32, _>(session_id).await.unwrap() == 1
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let sessions: Vec<String> = self
+            .jars
+            .lock()
+            .map(|jars| {
+                jars.iter()
+                    .filter_map(|jar| session_id_in(jar, &self.url("")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let db_name = self.db_name.clone();
+        let redis = redis_url();
+        // Drop runs inside the test's runtime, which cannot block: clean up on a thread of
+        // its own with a small runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut admin) =
+                    PgConnection::connect(&format!("{}/postgres", pg_server_url())).await
+                {
+                    let _ = admin
+                        .execute(
+                            format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str(),
+                        )
+                        .await;
+                }
+                if !sessions.is_empty() {
+                    use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config};
+                    if let Ok(config) = Config::from_url(&redis) {
+                        if let Ok(client) = Builder::from_config(config).build() {
+                            if client.init().await.is_ok() {
+                                let _ = client.del::<u32, _>(sessions).await;
+                                let _ = client.quit().await;
+                            }
+                        }
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn session_id_in(jar: &reqwest::cookie::Jar, base: &str) -> Option<String> {
+    let url = base.parse().ok()?;
+    let header = jar.cookies(&url)?;
+    header
+        .to_str()
+        .ok()?
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix(&format!("{SESSION_COOKIE}=")))
+        .map(str::to_owned)
+}
+
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub password: String,
+}
+
+pub struct TestClient {
+    pub client: Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: String,
+}
+
+impl TestClient {
+    /// A page load, as a browser makes it.
+    pub async fn get_page(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A server function called the way the hydrated app calls it (no redirect; JSON back).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A plain HTML form post from `page`, as a browser without JavaScript sends it.
+    pub async fn post_form(&self, page: &str, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, format!("{}{page}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn log_in(&self, user: &TestUser) -> Response {
+        self.post_form(
+            "/login",
+            "login",
+            &[("email", &user.email), ("password", &user.password)],
+        )
+        .await
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        session_id_in(&self.jar, &self.base)
+    }
+
+    pub fn set_session_cookie(&self, value: &str) {
+        let url = self.base.parse().unwrap();
+        self.jar
+            .add_cookie_str(&format!("{SESSION_COOKIE}={value}; Path=/"), &url);
+    }
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn assert_redirect_to(response: &Response, expected: &str) {
+    assert_eq!(
+        response.status().as_u16(),
+        302,
+        "expected a redirect to {expected}"
+    );
+    assert_eq!(location(response), expected);
+}

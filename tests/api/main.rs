@@ -1,0 +1,9 @@
+//! HTTP tests against the real app, each on a fresh PostgreSQL database and a real Redis.
+//! One test binary, one module per feature.
+
+mod cli;
+mod health;
+mod helpers;
+mod login;
+mod logout;
+mod pages;

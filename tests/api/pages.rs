@@ -1,0 +1,101 @@
+use user_service::domain::{Role, UserStatus};
+
+use crate::helpers::{assert_redirect_to, spawn_app};
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_with_next() {
+    let app = spawn_app().await;
+    let browser = app.client();
+
+    assert_redirect_to(&browser.get_page("/profile").await, "/login?next=/profile");
+    assert_redirect_to(
+        &browser.get_page("/admin/users?q=kim&page=2").await,
+        "/login?next=/admin/users%3Fq%3Dkim%26page%3D2",
+    );
+    assert_redirect_to(&browser.get_page("/").await, "/login");
+}
+
+#[tokio::test]
+async fn the_root_sends_each_role_home() {
+    let app = spawn_app().await;
+    for (role, home) in [(Role::Owner, "/profile"), (Role::Admin, "/admin/users")] {
+        let user = app.create_user(role, UserStatus::Active).await;
+        let browser = app.client();
+        browser.log_in(&user).await;
+        assert_redirect_to(&browser.get_page("/").await, home);
+        // A signed-in user who opens the sign-in page goes home too.
+        assert_redirect_to(&browser.get_page("/login").await, home);
+    }
+}
+
+#[tokio::test]
+async fn owners_get_a_403_page_on_admin_pages() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.client();
+    browser.log_in(&owner).await;
+
+    let response = browser.get_page("/admin/users").await;
+
+    assert_eq!(response.status().as_u16(), 403);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("접근 권한이 없습니다"));
+    assert!(
+        page.contains(r#"action="/api/logout""#),
+        "the logout button is there"
+    );
+}
+
+#[tokio::test]
+async fn admins_may_open_their_own_profile() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let browser = app.client();
+    browser.log_in(&admin).await;
+
+    let response = browser.get_page("/profile").await;
+
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn signed_in_pages_are_korean_and_have_a_logout_form() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.client();
+    browser.log_in(&owner).await;
+
+    let page = browser.get_page("/profile").await.text().await.unwrap();
+
+    assert!(page.contains(r#"<html lang="ko">"#));
+    assert!(page.contains(r#"<form action="/api/logout" method="post""#));
+    assert!(page.contains("로그아웃"));
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_404_page() {
+    let app = spawn_app().await;
+
+    let response = app.client().get_page("/no/such/page").await;
+
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("페이지를 찾을 수 없습니다"));
+}
+
+#[tokio::test]
+async fn current_user_tells_nothing_to_anonymous_callers() {
+    let app = spawn_app().await;
+
+    let response = app.client().call("current_user", &[]).await;
+
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()
+        .is_null());
+}
