@@ -21,3 +21,20 @@ wasm_opt() {
   [ -x "$bin" ] || die "wasm-opt is missing: run scripts/setup.sh first"
   "$bin" "$@"
 }
+
+# A TCP port nobody listens on, from a random start.
+free_port() {
+  local port=$((20000 + RANDOM % 20000))
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  echo "$port"
+}
+
+# Waits until `url` answers 200, up to `seconds`.
+wait_for_http() {
+  local url=$1 seconds=${2:-30}
+  for _ in $(seq 1 $((seconds * 4))); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}

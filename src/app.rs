@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::{
@@ -38,11 +38,13 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/user-service.css"/>
         <Title formatter=|title| format!("{title} · 이벤트 마케팅 계정")/>
         <Router>
+            // Async: each page is sent whole, once its data is there. A page must work without
+            // JavaScript, and its status (302, 403, 503) is only known once the data is.
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/profile") view=ProfilePage/>
-                <Route path=path!("/admin/users") view=AdminUsersPage/>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -6,12 +6,8 @@ use crate::{
     api::current_user,
     components::{ErrorPage, Field, FormAlert},
     domain::NextPath,
-    error::{AppError, FormErrors},
+    error::AppError,
 };
-
-/// The one message for every failed sign-in: an unknown e-mail, a wrong password and an account
-/// that may not sign in all look the same from outside.
-pub const SIGN_IN_FAILED: &str = "이메일 또는 비밀번호가 올바르지 않습니다.";
 
 /// Signs in with e-mail and password, then goes to `next` (a local path only) or the user's
 /// home page.
@@ -25,11 +21,16 @@ pub async fn login(
 
     use crate::{
         domain::Email,
+        error::FormErrors,
         server::{
             auth::{self, SignInError},
             context::{respond, user_session},
         },
     };
+
+    /// The one message for every failed sign-in: an unknown e-mail, a wrong password and an
+    /// account that may not sign in all look the same from outside.
+    const SIGN_IN_FAILED: &str = "이메일 또는 비밀번호가 올바르지 않습니다.";
 
     respond(async move {
         let kept = |errors: FormErrors| errors.keep("email", &email).keep("next", &next);

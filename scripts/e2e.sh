@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the Playwright tests (end2end/) in Chromium against the debug server, with a database of
+# their own that is dropped afterwards. Expects scripts/setup.sh --for-tests and
+# scripts/build-site.sh to have run. Extra arguments go to `playwright test`.
+# Environment: TEST_PG_URL (a PostgreSQL server URL without a database name), TEST_REDIS_URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+pg_url="${TEST_PG_URL:-postgres://user_service:user_service@127.0.0.1:5432}"
+redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+db="user_service_e2e_$(date +%s)_$RANDOM"
+port=$(free_port)
+server_pid=""
+
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  psql "$pg_url/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+step "browser tests: server on 127.0.0.1:$port, database $db"
+cargo build --quiet --features ssr --bin user-service
+psql "$pg_url/postgres" -qc "CREATE DATABASE \"$db\""
+
+export DATABASE_URL="$pg_url/$db" REDIS_URL="$redis_url" COOKIE_SECURE=false BCRYPT_COST=4 \
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}"
+export E2E_ADMIN_EMAIL=admin@e2e-test.kr E2E_ADMIN_PASSWORD="e2e-admin-$RANDOM-pass"
+./target/debug/user-service migrate >/dev/null
+printf '%s\n' "$E2E_ADMIN_PASSWORD" | ./target/debug/user-service create-admin \
+  --email "$E2E_ADMIN_EMAIL" --name "테스트 관리자" --phone 010-0000-0001 --password-stdin >/dev/null
+./target/debug/user-service serve >target/e2e-server.log 2>&1 &
+server_pid=$!
+wait_for_http "http://127.0.0.1:$port/readyz" 30 || { cat target/e2e-server.log; die "the server did not become ready"; }
+
+cd end2end
+BASE_URL="http://127.0.0.1:$port" npx playwright test "$@"
