@@ -31,7 +31,11 @@ printf '%s\n' "$E2E_ADMIN_PASSWORD" | ./target/debug/user-service create-admin \
   --email "$E2E_ADMIN_EMAIL" --name "테스트 관리자" --phone 010-0000-0001 --password-stdin >/dev/null
 ./target/debug/user-service serve >target/e2e-server.log 2>&1 &
 server_pid=$!
-wait_for_http "http://127.0.0.1:$port/readyz" 30 || { cat target/e2e-server.log; die "the server did not become ready"; }
+if ! wait_for_http "http://127.0.0.1:$port/readyz" 30; then
+  cat target/e2e-server.log
+  note "redis ($redis_url): $(redis-cli -u "$redis_url" ping 2>&1)"
+  die "the server did not become ready"
+fi
 
 cd end2end
 BASE_URL="http://127.0.0.1:$port" npx playwright test "$@"

@@ -9,7 +9,9 @@ use leptos_router::{
 
 use crate::{
     components::NotFoundPage,
-    pages::{AdminUsersPage, HomePage, LoginPage, ProfilePage},
+    pages::{
+        AdminUsersPage, HomePage, LoginPage, PasswordPage, ProfilePage, SignupPage, WithdrawPage,
+    },
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,7 +45,10 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/profile/password") view=PasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile/withdraw") view=WithdrawPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -38,6 +38,12 @@ impl FormErrors {
         self
     }
 
+    /// Marks every `(field, message)` of a parser's verdict.
+    pub fn fields(mut self, fields: Vec<(String, String)>) -> Self {
+        self.fields.extend(fields);
+        self
+    }
+
     pub fn message_for(&self, field: &str) -> Option<&str> {
         lookup(&self.fields, field)
     }
@@ -57,6 +63,9 @@ fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
+
+/// The summary above a form whose fields need attention.
+pub const CHECK_INPUT: &str = "입력한 내용을 확인해 주세요.";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum AppError {
@@ -86,6 +95,24 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
+        }
+    }
+
+    /// A form error with one message at `field`.
+    pub fn field(field: &str, message: impl ToString) -> Self {
+        AppError::Form(FormErrors::new(CHECK_INPUT).field(field, message))
+    }
+
+    /// Puts what the user typed back into a form error, so the form can be filled again.
+    pub fn keeping(self, values: &[(&str, &str)]) -> Self {
+        match self {
+            AppError::Form(mut errors) => {
+                for (field, value) in values {
+                    errors = errors.keep(field, value);
+                }
+                AppError::Form(errors)
+            }
+            other => other,
         }
     }
 

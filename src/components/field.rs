@@ -14,26 +14,35 @@ pub fn Field(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] required: bool,
+    /// A `<textarea>` instead of an `<input>`.
+    #[prop(optional)]
+    multiline: bool,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] inputmode: Option<&'static str>,
     /// The value shown before any error (e.g. the stored one on a profile form).
     #[prop(optional, into)]
     value: MaybeProp<String>,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
-    let message = move || {
+    let message = Memo::new(move |_| {
         errors.with(|e| {
             e.as_ref()
                 .and_then(|e| e.message_for(name).map(str::to_owned))
         })
-    };
-    let shown_value = move || {
+    });
+    // A memo, so that re-checking other fields as the user types never resets this one.
+    let shown_value = Memo::new(move |_| {
         if kind == "password" {
             return None;
         }
         errors
             .with(|e| e.as_ref().and_then(|e| e.value_of(name).map(str::to_owned)))
             .or_else(|| value.get())
-    };
+    });
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
@@ -41,32 +50,58 @@ pub fn Field(
             if hint.is_some() {
                 ids.push(hint_id.clone());
             }
-            if message().is_some() {
+            if message.get().is_some() {
                 ids.push(error_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
-    view! {
-        <div class="field" class:field-invalid=move || message().is_some()>
-            <label for=name>
-                {label}
-                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
-            </label>
-            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
+    let invalid = move || message.get().map(|_| "true");
+    let control = if multiline {
+        view! {
+            <textarea
+                id=name
+                name=name
+                rows="3"
+                required=required
+                maxlength=maxlength
+                aria-invalid=invalid
+                aria-describedby=described_by
+                prop:value=move || shown_value.get().unwrap_or_default()
+            >
+                {move || shown_value.get_untracked()}
+            </textarea>
+        }
+        .into_any()
+    } else {
+        view! {
             <input
                 id=name
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                inputmode=inputmode
+                list=list
                 required=required
-                prop:value=shown_value
-                value=shown_value
-                aria-invalid=move || message().map(|_| "true")
+                maxlength=maxlength
+                prop:value=move || shown_value.get()
+                value=move || shown_value.get()
+                aria-invalid=invalid
                 aria-describedby=described_by
             />
-            <p class="field-error" id=error_id hidden=move || message().is_none()>
-                {message}
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message.get().is_some()>
+            <label for=name>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
+            {control}
+            <p class="field-error" id=error_id hidden=move || message.get().is_none()>
+                {move || message.get()}
             </p>
         </div>
     }

@@ -1,15 +1,21 @@
 //! Presentational building blocks shared by the pages.
 
+mod account_nav;
 mod error_page;
 mod field;
 mod form_alert;
 mod http_status;
+mod live_validation;
+mod notice;
 mod require_sign_in;
 mod site_header;
 
+pub use account_nav::AccountNav;
 pub use error_page::{ErrorPage, NotFoundPage};
 pub use field::Field;
 pub use form_alert::FormAlert;
 pub use http_status::set_http_status;
+pub use live_validation::LiveValidation;
+pub use notice::Notice;
 pub use require_sign_in::{Access, RequireSignIn};
 pub use site_header::SiteHeader;

@@ -4,11 +4,14 @@
 
 mod current_user;
 mod email;
+pub mod forms;
 mod next_path;
 mod password;
 mod person_name;
 mod phone_number;
+mod profile;
 mod role;
+mod store;
 mod text;
 mod user_status;
 
@@ -18,6 +21,8 @@ pub use next_path::NextPath;
 pub use password::{Password, PasswordError};
 pub use person_name::PersonName;
 pub use phone_number::{PhoneNumber, PhoneNumberError};
+pub use profile::{format_kst, Profile, StoreProfile};
 pub use role::{Role, UnknownRole};
+pub use store::{Address, BusinessHours, Industry, StoreName, COMMON_INDUSTRIES};
 pub use text::TextError;
 pub use user_status::{UnknownUserStatus, UserStatus};

@@ -28,6 +28,10 @@ pub enum PasswordError {
     TooManyBytes,
     #[error("비밀번호에 제어 문자는 입력할 수 없습니다.")]
     ControlCharacter,
+    #[error("비밀번호는 이메일과 달라야 합니다.")]
+    SameAsEmail,
+    #[error("너무 흔하거나 추측하기 쉬운 비밀번호입니다. 다른 비밀번호를 사용해 주세요.")]
+    TooGuessable,
 }
 
 impl Password {
@@ -55,6 +59,35 @@ impl Password {
             return Err(PasswordError::TooManyBytes);
         }
         Ok(Self(SecretString::from(raw)))
+    }
+
+    /// Checks a password an account is about to get: the rules of `parse`, not the account's
+    /// e-mail, and (on the server) not common or easily guessed from `personal` inputs such as
+    /// the e-mail and name.
+    ///
+    /// The guessability check (zxcvbn, with its lists of common passwords) runs on the server
+    /// only: its dictionaries would double the browser bundle. The server decides anyway.
+    pub fn parse_for_account(
+        raw: &str,
+        email: &str,
+        personal: &[&str],
+    ) -> Result<Self, PasswordError> {
+        let password = Self::parse(raw)?;
+        if raw.trim().eq_ignore_ascii_case(email.trim()) {
+            return Err(PasswordError::SameAsEmail);
+        }
+        #[cfg(feature = "ssr")]
+        {
+            let mut inputs: Vec<&str> = vec![email];
+            inputs.extend(email.split('@').next());
+            inputs.extend_from_slice(personal);
+            if zxcvbn::zxcvbn(raw, &inputs).score() < zxcvbn::Score::Two {
+                return Err(PasswordError::TooGuessable);
+            }
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = personal;
+        Ok(password)
     }
 
     pub fn expose(&self) -> &str {
@@ -107,6 +140,32 @@ mod tests {
             Password::parse("abcd\u{0}1234").unwrap_err(),
             PasswordError::ControlCharacter
         );
+    }
+
+    #[test]
+    fn the_password_may_not_be_the_email() {
+        assert_eq!(
+            Password::parse_for_account("Owner@Example.com", "owner@example.com", &[]).unwrap_err(),
+            PasswordError::SameAsEmail
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn common_and_personal_passwords_are_refused() {
+        for common in ["password1", "qwerty123", "12345678", "iloveyou1"] {
+            assert_eq!(
+                Password::parse_for_account(common, "a@example.com", &[]).unwrap_err(),
+                PasswordError::TooGuessable,
+                "{common}"
+            );
+        }
+        assert_eq!(
+            Password::parse_for_account("minsu.kim2024", "minsu.kim@example.com", &[]).unwrap_err(),
+            PasswordError::TooGuessable
+        );
+        assert!(Password::parse_for_account("봄날의 떡볶이 가게 7", "a@example.com", &[]).is_ok());
+        assert!(Password::parse_for_account("tangerine-harbor-42", "a@example.com", &[]).is_ok());
     }
 
     #[test]

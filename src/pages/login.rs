@@ -4,7 +4,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::current_user,
-    components::{ErrorPage, Field, FormAlert},
+    components::{ErrorPage, Field, FormAlert, Notice},
     domain::NextPath,
     error::AppError,
 };
@@ -97,6 +97,13 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn LoginForm(next: Option<String>) -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let withdrawn = Signal::derive(move || {
+        query
+            .read()
+            .get("withdrawn")
+            .map(|_| "회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.")
+    });
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     let form_errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
     let next = move || {
@@ -112,6 +119,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
                 <p class="eyebrow">"이벤트 마케팅 플랫폼"</p>
                 <h1>"사장님, 반갑습니다"</h1>
                 <p class="lead">"가입하신 이메일과 비밀번호로 로그인해 주세요."</p>
+                <Notice message=withdrawn/>
                 <ActionForm action=login attr:class="form" attr:novalidate=true>
                     <FormAlert error/>
                     <input type="hidden" name="next" value=next/>
@@ -135,6 +143,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
                         {move || if login.pending().get() { "로그인 중…" } else { "로그인" }}
                     </button>
                 </ActionForm>
+                <p class="form-footer">"아직 회원이 아니신가요? "<a href="/signup">"회원가입"</a></p>
             </section>
         </main>
     }

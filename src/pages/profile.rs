@@ -1,25 +1,326 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use crate::components::{Access, RequireSignIn};
+use super::signup::StoreFields;
+use crate::{
+    components::{
+        Access, AccountNav, ErrorPage, Field, FormAlert, LiveValidation, Notice, RequireSignIn,
+    },
+    domain::{
+        format_kst,
+        forms::{FieldErrors, OwnerInput, StoreInput},
+        Profile,
+    },
+    error::{AppError, FormErrors},
+};
 
-/// The signed-in user's own page.
+/// The signed-in user's profile and store.
+#[server(endpoint = "profile")]
+pub async fn get_profile() -> Result<Profile, AppError> {
+    use crate::server::{accounts, auth, context::respond};
+    respond(async {
+        let user = auth::require_user().await?;
+        accounts::profile(&auth::state()?, &user).await
+    })
+    .await
+}
+
+/// Changes the owner's name and phone number.
+#[server(endpoint = "profile/owner")]
+pub async fn update_owner(#[server(flatten)] input: OwnerInput) -> Result<(), AppError> {
+    use crate::{
+        error::CHECK_INPUT,
+        server::{accounts, auth, context::respond},
+    };
+    respond(async move {
+        let user = auth::require_user().await?;
+        let kept = [
+            ("name", input.name.as_str()),
+            ("phone_number", input.phone_number.as_str()),
+        ];
+        let owner = input.parse().map_err(|fields| {
+            AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)).keeping(&kept)
+        })?;
+        accounts::update_owner(&auth::state()?, &user, &owner)
+            .await
+            .map_err(|e| e.keeping(&kept))?;
+        leptos_axum::redirect("/profile?saved=owner");
+        Ok(())
+    })
+    .await
+}
+
+/// Changes the sign-in e-mail; the current password is asked again.
+#[server(endpoint = "profile/email")]
+pub async fn change_email(
+    #[server(default)] email: String,
+    #[server(default)] current_password: String,
+) -> Result<(), AppError> {
+    use crate::{
+        domain::Email,
+        server::{
+            accounts, auth,
+            context::{respond, user_session},
+        },
+    };
+    respond(async move {
+        let user = auth::require_user().await?;
+        let kept = [("email", email.as_str())];
+        let parsed =
+            Email::parse(&email).map_err(|e| AppError::field("email", e).keeping(&kept))?;
+        accounts::change_email(
+            &auth::state()?,
+            &user_session().await?,
+            &user,
+            &parsed,
+            &current_password,
+        )
+        .await
+        .map_err(|e| e.keeping(&kept))?;
+        leptos_axum::redirect("/profile?saved=email");
+        Ok(())
+    })
+    .await
+}
+
+/// Changes the store's details.
+#[server(endpoint = "profile/store")]
+pub async fn update_store(#[server(flatten)] input: StoreInput) -> Result<(), AppError> {
+    use crate::{
+        error::CHECK_INPUT,
+        server::{accounts, auth, context::respond},
+    };
+    respond(async move {
+        let user = auth::require_user().await?;
+        let kept = [
+            ("store_name", input.store_name.as_str()),
+            ("industry", input.industry.as_str()),
+            ("address", input.address.as_str()),
+            ("business_hours", input.business_hours.as_str()),
+        ];
+        let store = input.parse().map_err(|fields| {
+            AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)).keeping(&kept)
+        })?;
+        accounts::update_store(&auth::state()?, &user, &store)
+            .await
+            .map_err(|e| e.keeping(&kept))?;
+        leptos_axum::redirect("/profile?saved=store");
+        Ok(())
+    })
+    .await
+}
+
+fn check_owner(input: &OwnerInput) -> FieldErrors {
+    input.parse().err().unwrap_or_default()
+}
+
+fn check_store(input: &StoreInput) -> FieldErrors {
+    input.parse().err().unwrap_or_default()
+}
+
+/// What the `saved` query parameter of a successful change says.
+fn saved_message(saved: &str) -> Option<&'static str> {
+    match saved {
+        "owner" => Some("대표자 정보를 저장했습니다."),
+        "email" => Some("로그인 이메일을 변경했습니다. 다음 로그인부터 새 이메일을 사용해 주세요."),
+        "store" => Some("매장 정보를 저장했습니다."),
+        "password" => Some("비밀번호를 변경했습니다. 다른 기기의 로그인은 모두 종료되었습니다."),
+        _ => None,
+    }
+}
+
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="내 정보"/>
-        <RequireSignIn access=Access::SignedIn let:user>
-            <main class="page">
-                <h1>"내 정보"</h1>
-                <section class="card">
-                    <dl class="details">
-                        <dt>"이메일"</dt>
-                        <dd data-testid="signed-in-email">{user.email.clone()}</dd>
-                        <dt>"권한"</dt>
-                        <dd>{user.role.label()}</dd>
-                    </dl>
-                </section>
-            </main>
+        <RequireSignIn access=Access::SignedIn let:_user>
+            <ProfileContent/>
         </RequireSignIn>
+    }
+}
+
+#[component]
+fn ProfileContent() -> impl IntoView {
+    let update_owner = ServerAction::<UpdateOwner>::new();
+    let change_email = ServerAction::<ChangeEmail>::new();
+    let update_store = ServerAction::<UpdateStore>::new();
+    let query = use_query_map();
+    let saved = Signal::derive(move || query.read().get("saved").and_then(|s| saved_message(&s)));
+    let profile = Resource::new_blocking(
+        move || {
+            (
+                update_owner.version().get(),
+                change_email.version().get(),
+                update_store.version().get(),
+            )
+        },
+        |_| get_profile(),
+    );
+    view! {
+        <main class="page">
+            <h1>"내 정보"</h1>
+            <AccountNav current="/profile"/>
+            <Notice message=saved/>
+            <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) => view! {
+                            <ProfileSummary profile=profile.clone()/>
+                            <OwnerForm action=update_owner profile=profile.clone()/>
+                            <EmailForm action=change_email profile=profile.clone()/>
+                            {profile.store.clone().map(|store| view! { <StoreForm action=update_store store/> })}
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn ProfileSummary(profile: Profile) -> impl IntoView {
+    let last_login = profile
+        .last_login_at
+        .as_ref()
+        .map(format_kst)
+        .unwrap_or_else(|| "기록 없음".to_owned());
+    view! {
+        <section class="card" aria-labelledby="summary-title">
+            <h2 id="summary-title">"계정 요약"</h2>
+            <dl class="details">
+                <dt>"이름"</dt>
+                <dd data-testid="profile-name">{profile.name}</dd>
+                <dt>"이메일"</dt>
+                <dd data-testid="signed-in-email">{profile.email}</dd>
+                <dt>"휴대폰 번호"</dt>
+                <dd data-testid="profile-phone">{profile.phone_number}</dd>
+                <dt>"권한"</dt>
+                <dd>{profile.role.label()}</dd>
+                <dt>"가입일"</dt>
+                <dd>{format_kst(&profile.created_at)}</dd>
+                <dt>"최근 로그인"</dt>
+                <dd>{last_login}</dd>
+                {profile.store.map(|store| view! {
+                    <dt>"매장"</dt>
+                    <dd data-testid="profile-store">{store.name}" · "{store.industry}</dd>
+                })}
+            </dl>
+        </section>
+    }
+}
+
+/// The error of a form's last submit, whole (for the summary) and by field.
+fn action_errors<T>(
+    action: ServerAction<T>,
+) -> (Signal<Option<AppError>>, Signal<Option<FormErrors>>)
+where
+    T: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let fields = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    (error, fields)
+}
+
+#[component]
+fn SaveButton(pending: Signal<bool>, label: &'static str) -> impl IntoView {
+    view! {
+        <button type="submit" class="button button-primary" disabled=move || pending.get()>
+            {move || if pending.get() { "저장하는 중…" } else { label }}
+        </button>
+    }
+}
+
+#[component]
+fn OwnerForm(action: ServerAction<UpdateOwner>, profile: Profile) -> impl IntoView {
+    let (error, server_errors) = action_errors(action);
+    let live = LiveValidation::new(server_errors, check_owner);
+    let errors = live.errors;
+    view! {
+        <section class="card" aria-labelledby="owner-title">
+            <h2 id="owner-title">"대표자 정보"</h2>
+            <ActionForm
+                action
+                attr:class="form"
+                attr:novalidate=true
+                on:input=move |ev| live.on_input(ev)
+                on:focusout=move |ev| live.on_focusout(ev)
+            >
+                <FormAlert error/>
+                <Field label="이름" name="name" autocomplete="name" required=true maxlength=100 value=profile.name errors/>
+                <Field
+                    label="휴대폰 번호"
+                    name="phone_number"
+                    kind="tel"
+                    autocomplete="tel"
+                    inputmode="tel"
+                    required=true
+                    value=profile.phone_number
+                    errors
+                />
+                <SaveButton pending=action.pending().into() label="대표자 정보 저장"/>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn EmailForm(action: ServerAction<ChangeEmail>, profile: Profile) -> impl IntoView {
+    let (error, errors) = action_errors(action);
+    view! {
+        <section class="card" aria-labelledby="email-title">
+            <h2 id="email-title">"로그인 이메일 변경"</h2>
+            <p class="card-lead">"본인 확인을 위해 현재 비밀번호를 함께 입력해 주세요."</p>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <FormAlert error/>
+                <Field
+                    label="새 이메일"
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    maxlength=255
+                    value=profile.email
+                    errors
+                />
+                <Field
+                    label="현재 비밀번호"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    errors
+                />
+                <SaveButton pending=action.pending().into() label="이메일 변경"/>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn StoreForm(
+    action: ServerAction<UpdateStore>,
+    store: crate::domain::StoreProfile,
+) -> impl IntoView {
+    let (error, server_errors) = action_errors(action);
+    let live = LiveValidation::new(server_errors, check_store);
+    let errors = live.errors;
+    view! {
+        <section class="card" aria-labelledby="store-title">
+            <h2 id="store-title">"매장 정보"</h2>
+            <ActionForm
+                action
+                attr:class="form"
+                attr:novalidate=true
+                on:input=move |ev| live.on_input(ev)
+                on:focusout=move |ev| live.on_focusout(ev)
+            >
+                <FormAlert error/>
+                <StoreFields errors store/>
+                <SaveButton pending=action.pending().into() label="매장 정보 저장"/>
+            </ActionForm>
+        </section>
     }
 }

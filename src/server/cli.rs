@@ -9,7 +9,7 @@ use super::{
     config::{bcrypt_cost_from_env, DatabaseSettings, Settings},
     password::PasswordHasher,
     startup::{connect_database, migrate, shutdown_signal, Application},
-    users::{self, CreateUserError, NewAdmin},
+    users::{self, AccountWriteError, NewAdmin},
 };
 use crate::domain::{Email, Password, PersonName, PhoneNumber};
 
@@ -113,17 +113,17 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
             println!("created admin {} (id {id})", admin.email);
             Ok(())
         }
-        Err(CreateUserError::EmailTaken) => {
+        Err(AccountWriteError::EmailTaken) => {
             bail!(
                 "an account with the e-mail {} already exists; nothing was changed",
                 admin.email
             )
         }
-        Err(CreateUserError::PhoneNumberTaken) => bail!(
+        Err(AccountWriteError::PhoneNumberTaken) => bail!(
             "an account with the phone number {} already exists; nothing was changed",
             admin.phone_number
         ),
-        Err(CreateUserError::Database(e)) => Err(e).context("cannot create the admin"),
+        Err(AccountWriteError::Database(e)) => Err(e).context("cannot create the admin"),
     }
 }
 

@@ -11,6 +11,8 @@ pub enum ServerError {
     Database(#[from] sqlx::Error),
     #[error("the session store failed")]
     Session(#[from] tower_sessions::session::Error),
+    #[error("a Redis command failed")]
+    Redis(#[from] tower_sessions_redis_store::fred::error::Error),
     #[error("password hashing failed")]
     Hashing(#[from] bcrypt::BcryptError),
     #[error("a blocking task was cancelled or panicked")]
@@ -37,6 +39,13 @@ impl ServerError {
             ServerError::Session(tower_sessions::session::Error::Store(
                 tower_sessions::session_store::Error::Backend(_),
             )) => true,
+            ServerError::Redis(e) => {
+                use tower_sessions_redis_store::fred::error::ErrorKind;
+                matches!(
+                    e.kind(),
+                    ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled
+                )
+            }
             _ => false,
         }
     }
@@ -68,5 +77,17 @@ impl From<ServerError> for AppError {
             tracing::error!(error = ?error, "request failed");
             AppError::Internal
         }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        ServerError::from(error).into()
+    }
+}
+
+impl From<tower_sessions_redis_store::fred::error::Error> for AppError {
+    fn from(error: tower_sessions_redis_store::fred::error::Error) -> Self {
+        ServerError::from(error).into()
     }
 }

@@ -2,6 +2,7 @@
 //! the HTTP stack and the command line. Nothing outside this module and server function bodies
 //! uses it.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod password;
 pub mod server_fn_status;
 pub mod session;
+pub mod session_registry;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

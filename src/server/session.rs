@@ -2,41 +2,68 @@
 
 use tower_sessions::Session;
 
-use super::error::ServerError;
+use super::{context::app_state, error::ServerError, session_registry::SessionRegistry};
 use crate::domain::CurrentUser;
 
 /// The signed-in user, `{userId, role, email}` as the platform design describes it. The
 /// session's expiry (and so the Redis key's TTL) is set by the session layer.
 const CURRENT_USER_KEY: &str = "current_user";
 
-pub struct UserSession(Session);
+/// How long a session lives without use (the platform design's 7 days).
+pub const SESSION_LIFETIME: time::Duration = time::Duration::days(7);
+
+pub struct UserSession {
+    session: Session,
+    registry: SessionRegistry,
+}
 
 impl UserSession {
     pub async fn from_request() -> Result<Self, ServerError> {
-        leptos_axum::extract::<Session>()
+        let session = leptos_axum::extract::<Session>()
             .await
-            .map(Self)
-            .map_err(|e| ServerError::Extract(e.to_string()))
-    }
-
-    pub fn new(session: Session) -> Self {
-        Self(session)
+            .map_err(|e| ServerError::Extract(e.to_string()))?;
+        Ok(Self {
+            session,
+            registry: app_state()?.sessions,
+        })
     }
 
     pub async fn current_user(&self) -> Result<Option<CurrentUser>, ServerError> {
-        Ok(self.0.get::<CurrentUser>(CURRENT_USER_KEY).await?)
+        Ok(self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?)
     }
 
     /// Starts a signed-in session under a new id, so an id planted before sign-in (session
-    /// fixation) is worthless.
+    /// fixation) is worthless, and files it under the user.
     pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
-        self.0.cycle_id().await?;
-        self.0.insert(CURRENT_USER_KEY, user).await?;
+        self.session.insert(CURRENT_USER_KEY, user).await?;
+        self.renew(user).await
+    }
+
+    /// Gives the session a new id (the old one is deleted) and files it under the user.
+    pub async fn renew(&self, user: &CurrentUser) -> Result<(), ServerError> {
+        self.session.cycle_id().await?;
+        // Saved now rather than at the end of the response, so the new id is known here.
+        self.session.save().await?;
+        if let Some(id) = self.session.id() {
+            self.registry.register(user.id, &id.to_string()).await?;
+        }
         Ok(())
+    }
+
+    /// Replaces what the session knows of the user (after an e-mail change).
+    pub async fn update_user(&self, user: &CurrentUser) -> Result<(), ServerError> {
+        self.session.insert(CURRENT_USER_KEY, user).await?;
+        Ok(())
+    }
+
+    /// Ends every other session of the signed-in user; this one stays.
+    pub async fn end_other_sessions(&self, user: &CurrentUser) -> Result<usize, ServerError> {
+        let keep = self.session.id().map(|id| id.to_string());
+        Ok(self.registry.end_all(user.id, keep.as_deref()).await?)
     }
 
     /// Deletes the session from Redis: the old cookie signs nobody in afterwards.
     pub async fn log_out(&self) -> Result<(), ServerError> {
-        Ok(self.0.flush().await?)
+        Ok(self.session.flush().await?)
     }
 }

@@ -26,6 +26,8 @@ use super::{
     health,
     password::PasswordHasher,
     server_fn_status::correct_server_fn_error_status,
+    session::SESSION_LIFETIME,
+    session_registry::SessionRegistry,
     state::AppState,
 };
 use crate::app::{shell, App};
@@ -35,8 +37,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a database connection or a Redis reply during an outage
 /// before it gets the "temporarily unavailable" page.
 const BACKEND_TIMEOUT: Duration = Duration::from_secs(2);
-/// The session's lifetime, the Redis key's TTL (the platform design's 7 days).
-const SESSION_LIFETIME: time::Duration = time::Duration::days(7);
 pub const SESSION_COOKIE: &str = "user_service_session";
 
 pub struct Application {
@@ -69,6 +69,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             db,
+            sessions: SessionRegistry::new(redis.clone()),
             redis,
             hasher,
         };

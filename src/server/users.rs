@@ -1,10 +1,14 @@
-//! SQL for the `users` table. Races end at the database's named unique indexes, which are
-//! mapped to the field they protect, never at a SELECT done first.
+//! SQL for the `users` and `stores` tables. Races end at the database's named unique indexes,
+//! which are mapped to the field they protect, never at a SELECT done first.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{Email, PersonName, PhoneNumber, Role, UserStatus};
+use crate::domain::{
+    forms::{NewOwner, OwnerDetails, StoreDetails},
+    Email, PersonName, PhoneNumber, Profile, Role, StoreProfile, UserStatus,
+};
 
 /// What sign-in needs to know about an account.
 pub struct StoredCredentials {
@@ -30,6 +34,14 @@ pub enum StoredDataError {
     UnknownValue(String),
 }
 
+fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(StoredDataError::UnknownValue(e.to_string())))
+}
+
+fn parse_role(raw: &str) -> Result<Role, sqlx::Error> {
+    raw.parse().map_err(decode_error)
+}
+
 #[tracing::instrument(name = "find credentials", skip_all)]
 pub async fn find_credentials(
     db: &PgPool,
@@ -42,21 +54,22 @@ pub async fn find_credentials(
     .fetch_optional(db)
     .await?;
     row.map(|row| {
-        let role = row.role.parse::<Role>().map_err(decode_error)?;
-        let status = row.status.parse::<UserStatus>().map_err(decode_error)?;
         Ok(StoredCredentials {
             id: row.id,
             email: row.email,
-            role,
-            status,
+            role: parse_role(&row.role)?,
+            status: row.status.parse::<UserStatus>().map_err(decode_error)?,
             password_hash: row.password_hash,
         })
     })
     .transpose()
 }
 
-fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(StoredDataError::UnknownValue(e.to_string())))
+pub async fn password_hash(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND status = 'ACTIVE'")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn record_sign_in(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Error> {
@@ -67,16 +80,8 @@ pub async fn record_sign_in(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// An account with no store: admins are created from the command line.
-pub struct NewAdmin {
-    pub name: PersonName,
-    pub email: Email,
-    pub phone_number: PhoneNumber,
-    pub password_hash: String,
-}
-
 #[derive(Debug, thiserror::Error)]
-pub enum CreateUserError {
+pub enum AccountWriteError {
     #[error("an account with this e-mail address already exists")]
     EmailTaken,
     #[error("an account with this phone number already exists")]
@@ -86,31 +91,221 @@ pub enum CreateUserError {
 }
 
 /// Turns a violation of one of the named unique indexes into the field it protects.
-pub fn classify_unique_violation(error: sqlx::Error) -> CreateUserError {
+pub fn classify_unique_violation(error: sqlx::Error) -> AccountWriteError {
     let constraint = error
         .as_database_error()
         .filter(|e| e.is_unique_violation())
         .and_then(|e| e.constraint().map(str::to_owned));
     match constraint.as_deref() {
-        Some("idx_users_email") => CreateUserError::EmailTaken,
-        Some("idx_users_phone_number") => CreateUserError::PhoneNumberTaken,
-        _ => CreateUserError::Database(error),
+        Some("idx_users_email") => AccountWriteError::EmailTaken,
+        Some("idx_users_phone_number") => AccountWriteError::PhoneNumberTaken,
+        _ => AccountWriteError::Database(error),
     }
 }
 
-pub async fn create_admin(db: &PgPool, admin: &NewAdmin) -> Result<Uuid, CreateUserError> {
+/// An account with no store: admins are created from the command line.
+pub struct NewAdmin {
+    pub name: PersonName,
+    pub email: Email,
+    pub phone_number: PhoneNumber,
+    pub password_hash: String,
+}
+
+pub async fn create_admin(db: &PgPool, admin: &NewAdmin) -> Result<Uuid, AccountWriteError> {
     sqlx::query_scalar::<_, Uuid>(
         "INSERT INTO users (name, phone_number, email, password_hash, role, status)
-         VALUES ($1, $2, $3, $4, $5, $6)
+         VALUES ($1, $2, $3, $4, 'ADMIN', 'ACTIVE')
          RETURNING id",
     )
     .bind(admin.name.as_str())
     .bind(admin.phone_number.as_str())
     .bind(admin.email.as_str())
     .bind(&admin.password_hash)
-    .bind(Role::Admin.as_str())
-    .bind(UserStatus::Active.as_str())
     .fetch_one(db)
     .await
     .map_err(classify_unique_violation)
+}
+
+/// Creates an ACTIVE owner and their store in one transaction: never a user without a store.
+#[tracing::instrument(name = "create owner", skip_all)]
+pub async fn create_owner(
+    db: &PgPool,
+    owner: &NewOwner,
+    password_hash: &str,
+) -> Result<Uuid, AccountWriteError> {
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar::<_, Uuid>(
+        "INSERT INTO users (name, phone_number, email, password_hash, role, status)
+         VALUES ($1, $2, $3, $4, 'OWNER', 'ACTIVE')
+         RETURNING id",
+    )
+    .bind(owner.owner.name.as_str())
+    .bind(owner.owner.phone_number.as_str())
+    .bind(owner.email.as_str())
+    .bind(password_hash)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(classify_unique_violation)?;
+    sqlx::query(
+        "INSERT INTO stores (user_id, name, industry, address, business_hours)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(owner.store.name.as_str())
+    .bind(owner.store.industry.as_str())
+    .bind(owner.store.address.as_str())
+    .bind(owner.store.business_hours.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    name: String,
+    email: String,
+    phone_number: String,
+    role: String,
+    created_at: DateTime<Utc>,
+    last_login_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    store_name: Option<String>,
+    industry: Option<String>,
+    address: Option<String>,
+    business_hours: Option<String>,
+    store_updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find_profile(db: &PgPool, user_id: Uuid) -> Result<Option<Profile>, sqlx::Error> {
+    let row = sqlx::query_as::<_, ProfileRow>(
+        "SELECT u.name, u.email, u.phone_number, u.role, u.created_at, u.last_login_at,
+                u.updated_at, s.name AS store_name, s.industry, s.address, s.business_hours,
+                s.updated_at AS store_updated_at
+         FROM users u LEFT JOIN stores s ON s.user_id = u.id
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let store = match (
+            row.store_name,
+            row.industry,
+            row.address,
+            row.store_updated_at,
+        ) {
+            (Some(name), Some(industry), Some(address), Some(updated_at)) => Some(StoreProfile {
+                name,
+                industry,
+                address,
+                business_hours: row.business_hours,
+                updated_at,
+            }),
+            _ => None,
+        };
+        Ok(Profile {
+            name: row.name,
+            email: row.email,
+            phone_number: row.phone_number,
+            role: parse_role(&row.role)?,
+            created_at: row.created_at,
+            last_login_at: row.last_login_at,
+            updated_at: row.updated_at,
+            store,
+        })
+    })
+    .transpose()
+}
+
+pub async fn update_owner(
+    db: &PgPool,
+    user_id: Uuid,
+    owner: &OwnerDetails,
+) -> Result<(), AccountWriteError> {
+    sqlx::query("UPDATE users SET name = $2, phone_number = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(owner.name.as_str())
+        .bind(owner.phone_number.as_str())
+        .execute(db)
+        .await
+        .map_err(classify_unique_violation)?;
+    Ok(())
+}
+
+pub async fn update_email(
+    db: &PgPool,
+    user_id: Uuid,
+    email: &Email,
+) -> Result<(), AccountWriteError> {
+    sqlx::query("UPDATE users SET email = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(email.as_str())
+        .execute(db)
+        .await
+        .map_err(classify_unique_violation)?;
+    Ok(())
+}
+
+/// Returns false when the user has no store (an admin).
+pub async fn update_store(
+    db: &PgPool,
+    user_id: Uuid,
+    store: &StoreDetails,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE stores SET name = $2, industry = $3, address = $4, business_hours = $5
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(store.name.as_str())
+    .bind(store.industry.as_str())
+    .bind(store.address.as_str())
+    .bind(store.business_hours.as_deref())
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn update_password_hash(
+    db: &PgPool,
+    user_id: Uuid,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Withdraws an owner: WITHDRAWN for good, and the personal data in the user and store rows
+/// replaced by placeholders, so the e-mail and phone number are free again (개인정보 파기).
+/// The password hash becomes a value no password matches.
+pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // Unique placeholders derived from the id: `withdrawn-<id>@withdrawn.invalid` and
+    // `W-<first 18 hex digits of the id>`, which fits VARCHAR(20).
+    sqlx::query(
+        "UPDATE users
+         SET status = 'WITHDRAWN',
+             name = '탈퇴한 회원',
+             email = 'withdrawn-' || replace(id::text, '-', '') || '@withdrawn.invalid',
+             phone_number = 'W-' || left(replace(id::text, '-', ''), 18),
+             password_hash = '!withdrawn'
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE stores
+         SET name = '탈퇴한 회원의 매장', industry = '-', address = '-', business_hours = NULL
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }

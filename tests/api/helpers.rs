@@ -264,6 +264,13 @@ impl TestClient {
         .await
     }
 
+    /// Signs up through the server function; `fields` override a valid form.
+    pub async fn sign_up(&self, fields: &[(&str, &str)]) -> Response {
+        let form = signup_form(fields);
+        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.call("signup", &borrowed).await
+    }
+
     pub fn session_id(&self) -> Option<String> {
         session_id_in(&self.jar, &self.base)
     }
@@ -292,4 +299,54 @@ pub fn assert_redirect_to(response: &Response, expected: &str) {
         "expected a redirect to {expected}"
     );
     assert_eq!(location(response), expected);
+}
+
+/// A valid sign-up form with a fresh e-mail and phone number, with `overrides` applied.
+pub fn signup_form(overrides: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+    let suffix = Uuid::new_v4().simple().to_string();
+    let digits = u64::from_str_radix(&suffix[..8], 16).unwrap() % 100_000_000;
+    let mut form: Vec<(&'static str, String)> = vec![
+        ("name", "김민수".into()),
+        ("phone_number", format!("010{digits:08}")),
+        ("email", format!("owner-{}@example.com", &suffix[..12])),
+        ("password", "tangerine-harbor-42".into()),
+        ("password_confirm", "tangerine-harbor-42".into()),
+        ("store_name", "민수네 분식".into()),
+        ("industry", "음식점".into()),
+        ("address", "서울특별시 마포구 월드컵로 1".into()),
+        ("business_hours", "매일 10:00-22:00".into()),
+    ];
+    for (key, value) in overrides {
+        match form.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => panic!("no field {key}"),
+        }
+    }
+    form
+}
+
+pub fn value_of<'a>(form: &'a [(&'static str, String)], key: &str) -> &'a str {
+    &form.iter().find(|(k, _)| *k == key).unwrap().1
+}
+
+/// The fields a form error marks, from a server function's JSON answer.
+pub async fn error_fields(response: Response) -> Vec<(String, String)> {
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["Form"]["fields"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap().to_owned(),
+                pair[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
 }

@@ -7,3 +7,7 @@ mod helpers;
 mod login;
 mod logout;
 mod pages;
+mod password;
+mod profile;
+mod signup;
+mod withdraw;

@@ -1,0 +1,49 @@
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+
+/// What the profile page shows of the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub email: String,
+    pub phone_number: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// Owners have one; admins none.
+    pub store: Option<StoreProfile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreProfile {
+    pub name: String,
+    pub industry: String,
+    pub address: String,
+    pub business_hours: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A moment as owners read it: Korea time (UTC+9, no daylight saving), e.g. `2026-11-25 14:03`.
+pub fn format_kst(moment: &DateTime<Utc>) -> String {
+    let korea = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    moment
+        .with_timezone(&korea)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn moments_are_shown_in_korea_time() {
+        let moment = Utc.with_ymd_and_hms(2026, 11, 24, 20, 30, 0).unwrap();
+        assert_eq!(format_kst(&moment), "2026-11-25 05:30");
+    }
+}

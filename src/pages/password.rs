@@ -1,0 +1,99 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    components::{Access, AccountNav, Field, FormAlert, RequireSignIn},
+    domain::forms::PasswordChangeInput,
+    error::AppError,
+};
+
+/// Sets a new password. The session gets a new id and every other session of the user ends.
+#[server(endpoint = "profile/password")]
+pub async fn change_password(
+    #[server(flatten)] input: PasswordChangeInput,
+) -> Result<(), AppError> {
+    use crate::{
+        error::{FormErrors, CHECK_INPUT},
+        server::{
+            accounts, auth,
+            context::{respond, user_session},
+        },
+    };
+    respond(async move {
+        let user = auth::require_user().await?;
+        let new_password = input
+            .parse(&user.email)
+            .map_err(|fields| AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)))?;
+        let session = user_session().await?;
+        accounts::change_password(
+            &auth::state()?,
+            &session,
+            &user,
+            &input.current_password,
+            &new_password,
+        )
+        .await?;
+        leptos_axum::redirect("/profile?saved=password");
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    view! {
+        <Title text="비밀번호 변경"/>
+        <RequireSignIn access=Access::SignedIn let:_user>
+            <PasswordForm/>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    view! {
+        <main class="page">
+            <h1>"비밀번호 변경"</h1>
+            <AccountNav current="/profile/password"/>
+            <section class="card">
+                <p class="card-lead">
+                    "비밀번호를 바꾸면 이 기기를 제외한 다른 모든 기기에서 로그아웃됩니다."
+                </p>
+                <ActionForm action attr:class="form" attr:novalidate=true>
+                    <FormAlert error/>
+                    <Field
+                        label="현재 비밀번호"
+                        name="current_password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=true
+                        errors
+                    />
+                    <Field
+                        label="새 비밀번호"
+                        name="new_password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다."
+                        required=true
+                        errors
+                    />
+                    <Field
+                        label="새 비밀번호 확인"
+                        name="new_password_confirm"
+                        kind="password"
+                        autocomplete="new-password"
+                        required=true
+                        errors
+                    />
+                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                        "비밀번호 변경"
+                    </button>
+                </ActionForm>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,81 @@
+//! Which sessions each user has, so that all of them can be ended at once: after a password
+//! change, a withdrawal, or (later) an admin taking access away.
+//!
+//! tower-sessions keys a session by its id only (`{id}` -> record); this keeps a Redis set
+//! `user_sessions:{user_id}` of those ids beside it. Deleting a session's key ends it at once
+//! on every node. Ids of sessions that expired by themselves are pruned when the set is read.
+
+use tower_sessions_redis_store::fred::{
+    self,
+    prelude::{KeysInterface, Pool as RedisPool, SetsInterface},
+};
+use uuid::Uuid;
+
+use super::session::SESSION_LIFETIME;
+
+#[derive(Clone)]
+pub struct SessionRegistry {
+    redis: RedisPool,
+}
+
+fn key(user_id: Uuid) -> String {
+    format!("user_sessions:{user_id}")
+}
+
+impl SessionRegistry {
+    pub fn new(redis: RedisPool) -> Self {
+        Self { redis }
+    }
+
+    pub async fn register(
+        &self,
+        user_id: Uuid,
+        session_id: &str,
+    ) -> Result<(), fred::error::Error> {
+        let key = key(user_id);
+        self.redis.sadd::<(), _, _>(&key, session_id).await?;
+        // The set lives as long as the newest session can.
+        self.redis
+            .expire::<(), _>(&key, SESSION_LIFETIME.whole_seconds(), None)
+            .await
+    }
+
+    /// The ids of the user's sessions that are still alive.
+    pub async fn open_sessions(&self, user_id: Uuid) -> Result<Vec<String>, fred::error::Error> {
+        let key = key(user_id);
+        let ids: Vec<String> = self.redis.smembers(&key).await?;
+        let mut open = Vec::with_capacity(ids.len());
+        let mut expired = Vec::new();
+        for id in ids {
+            if self.redis.exists::<u32, _>(&id).await? == 1 {
+                open.push(id);
+            } else {
+                expired.push(id);
+            }
+        }
+        if !expired.is_empty() {
+            self.redis.srem::<(), _, _>(&key, expired).await?;
+        }
+        Ok(open)
+    }
+
+    /// Ends every session of the user except `keep`; returns how many were ended.
+    pub async fn end_all(
+        &self,
+        user_id: Uuid,
+        keep: Option<&str>,
+    ) -> Result<usize, fred::error::Error> {
+        let key = key(user_id);
+        let ids: Vec<String> = self.redis.smembers(&key).await?;
+        let doomed: Vec<String> = ids
+            .into_iter()
+            .filter(|id| Some(id.as_str()) != keep)
+            .collect();
+        if doomed.is_empty() {
+            return Ok(0);
+        }
+        let ended: usize = self.redis.del(doomed.clone()).await?;
+        self.redis.srem::<(), _, _>(&key, doomed).await?;
+        Ok(ended)
+    }
+}
