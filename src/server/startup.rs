@@ -33,7 +33,7 @@ use super::{
 use crate::app::{shell, App};
 
 /// How long start-up waits for PostgreSQL or Redis before giving up with a clear message.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request waits for a database connection or a Redis reply during an outage
 /// before it gets the "temporarily unavailable" page.
 const BACKEND_TIMEOUT: Duration = Duration::from_secs(2);

@@ -173,30 +173,53 @@ impl Drop for TestApp {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                if let Ok(mut admin) =
-                    PgConnection::connect(&format!("{}/postgres", pg_server_url())).await
-                {
+                let server = pg_server_url();
+                // The users' session indexes (`user_sessions:{id}`) and the sessions in them.
+                let mut keys = sessions;
+                if let Ok(mut db) = PgConnection::connect(&format!("{server}/{db_name}")).await {
+                    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
+                        .fetch_all(&mut db)
+                        .await
+                        .unwrap_or_default();
+                    keys.extend(ids.iter().map(|id| format!("user_sessions:{id}")));
+                    let _ = db.close().await;
+                }
+                if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {
                     let _ = admin
                         .execute(
                             format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str(),
                         )
                         .await;
                 }
-                if !sessions.is_empty() {
-                    use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config};
-                    if let Ok(config) = Config::from_url(&redis) {
-                        if let Ok(client) = Builder::from_config(config).build() {
-                            if client.init().await.is_ok() {
-                                let _ = client.del::<u32, _>(sessions).await;
-                                let _ = client.quit().await;
-                            }
-                        }
-                    }
-                }
+                delete_redis_keys(&redis, keys).await;
             });
         })
         .join();
     }
+}
+
+/// Deletes `keys`, and the sessions listed in any `user_sessions:*` set among them.
+async fn delete_redis_keys(redis_url: &str, keys: Vec<String>) {
+    use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config, SetsInterface};
+    if keys.is_empty() {
+        return;
+    }
+    let Ok(config) = Config::from_url(redis_url) else {
+        return;
+    };
+    let Ok(client) = Builder::from_config(config).build() else {
+        return;
+    };
+    if client.init().await.is_err() {
+        return;
+    }
+    let mut doomed = keys.clone();
+    for key in keys.iter().filter(|k| k.starts_with("user_sessions:")) {
+        let members: Vec<String> = client.smembers(key).await.unwrap_or_default();
+        doomed.extend(members);
+    }
+    let _ = client.del::<u32, _>(doomed).await;
+    let _ = client.quit().await;
 }
 
 fn session_id_in(jar: &reqwest::cookie::Jar, base: &str) -> Option<String> {
