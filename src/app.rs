@@ -10,7 +10,8 @@ use leptos_router::{
 use crate::{
     components::NotFoundPage,
     pages::{
-        AdminUsersPage, HomePage, LoginPage, PasswordPage, ProfilePage, SignupPage, WithdrawPage,
+        AdminUsersPage, AuditPage, DashboardPage, HomePage, LoginPage, PasswordPage, ProfilePage,
+        SignupPage, UserDetailPage, WithdrawPage,
     },
 };
 
@@ -49,7 +50,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/password") view=PasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/withdraw") view=WithdrawPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -16,8 +16,13 @@ export const admin: Account = {
 
 type Status = 'ACTIVE' | 'INACTIVE' | 'LOCKED' | 'WITHDRAWN';
 
-/** Inserts an owner straight into the database, as one created before sign-up existed. */
-export async function createOwner(status: Status = 'ACTIVE'): Promise<Account> {
+export interface OwnerOptions {
+  name?: string;
+  storeName?: string;
+}
+
+/** Inserts an owner (and their store) straight into the database. */
+export async function createOwner(status: Status = 'ACTIVE', options: OwnerOptions = {}): Promise<Account & { id: string }> {
   const id = randomUUID().replaceAll('-', '');
   const account = { email: `owner-${id.slice(0, 12)}@e2e-test.kr`, password: `pw-${id.slice(12, 28)}` };
   const phone = `010-${String(parseInt(id.slice(0, 7), 16) % 10000).padStart(4, '0')}-${String(
@@ -26,15 +31,20 @@ export async function createOwner(status: Status = 'ACTIVE'): Promise<Account> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   try {
-    await client.query(
+    const inserted = await client.query(
       `INSERT INTO users (name, phone_number, email, password_hash, role, status)
-       VALUES ($1, $2, $3, $4, 'OWNER', $5)`,
-      ['김사장', phone, account.email, bcrypt.hashSync(account.password, 4), status],
+       VALUES ($1, $2, $3, $4, 'OWNER', $5) RETURNING id`,
+      [options.name ?? '김사장', phone, account.email, bcrypt.hashSync(account.password, 4), status],
     );
+    const id: string = inserted.rows[0].id;
+    await client.query(
+      `INSERT INTO stores (user_id, name, industry, address) VALUES ($1, $2, '카페', '서울특별시 마포구 1')`,
+      [id, options.storeName ?? '사장님 카페'],
+    );
+    return { ...account, id };
   } finally {
     await client.end();
   }
-  return account;
 }
 
 /** Waits until the wasm bundle has hydrated the page (set by `hydrate()` in src/lib.rs). */

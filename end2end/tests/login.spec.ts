@@ -30,7 +30,7 @@ test.describe('signing in with the app hydrated', () => {
 
     await expect(page).toHaveURL(/\/admin\/users$/);
     await expect(page.getByRole('heading', { name: '회원 관리' })).toBeVisible();
-    await expect(page.getByTestId('signed-in-email')).toHaveText(admin.email);
+    await expect(page.getByTestId('header-email')).toHaveText(admin.email);
     expect(consoleErrors).toEqual([]);
   });
 

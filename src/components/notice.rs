@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 /// A success message after a change, read out politely by screen readers.
 #[component]
-pub fn Notice(#[prop(into)] message: Signal<Option<&'static str>>) -> impl IntoView {
+pub fn Notice(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
     move || {
         message
             .get()

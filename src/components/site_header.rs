@@ -12,12 +12,16 @@ pub fn SiteHeader(user: CurrentUser) -> impl IntoView {
         <header class="site-header">
             <a class="brand" href="/">"이벤트 마케팅 "<span>"계정"</span></a>
             <nav aria-label="주 메뉴">
-                {is_admin.then(|| view! { <a href="/admin/users">"회원 관리"</a> })}
+                {is_admin.then(|| view! {
+                    <a href="/admin">"대시보드"</a>
+                    <a href="/admin/users">"회원 관리"</a>
+                    <a href="/admin/audit">"감사 로그"</a>
+                })}
                 <a href="/profile">"내 정보"</a>
             </nav>
             <div class="account">
                 <span class="who">
-                    <span class="who-email">{user.email.clone()}</span>
+                    <span class="who-email" data-testid="header-email">{user.email.clone()}</span>
                     <span class="badge">{user.role.label()}</span>
                 </span>
                 <ActionForm action=logout attr:class="inline-form">

@@ -2,6 +2,7 @@
 //! browser bundle so that both give the same verdict and the same (Korean) message.
 //! No I/O here: no leptos, sqlx or axum.
 
+pub mod admin;
 mod current_user;
 mod email;
 pub mod forms;
@@ -13,6 +14,7 @@ mod profile;
 mod role;
 mod store;
 mod text;
+mod user_query;
 mod user_status;
 
 pub use current_user::CurrentUser;
@@ -25,4 +27,5 @@ pub use profile::{format_kst, Profile, StoreProfile};
 pub use role::{Role, UnknownRole};
 pub use store::{Address, BusinessHours, Industry, StoreName, COMMON_INDUSTRIES};
 pub use text::TextError;
+pub use user_query::{Direction, SortKey, UserQuery};
 pub use user_status::{UnknownUserStatus, UserStatus};

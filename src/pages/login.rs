@@ -102,7 +102,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
         query
             .read()
             .get("withdrawn")
-            .map(|_| "회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.")
+            .map(|_| "회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.".to_owned())
     });
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     let form_errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));

@@ -1,6 +1,6 @@
 //! One module per route: the page component and the server functions only it uses.
 
-mod admin_users;
+mod admin;
 mod home;
 mod login;
 mod password;
@@ -8,10 +8,17 @@ mod profile;
 mod signup;
 mod withdraw;
 
-pub use admin_users::AdminUsersPage;
+pub use admin::{AdminUsersPage, AuditPage, DashboardPage, UserDetailPage};
 pub use home::HomePage;
 pub use login::{Login, LoginPage};
 pub use password::PasswordPage;
 pub use profile::ProfilePage;
 pub use signup::SignupPage;
 pub use withdraw::WithdrawPage;
+
+/// The status an admin asked for, if it is one they may set.
+pub fn parse_settable_status(
+    raw: &str,
+) -> Result<crate::domain::UserStatus, crate::error::AppError> {
+    admin::parse_status(raw)
+}

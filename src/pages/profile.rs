@@ -146,7 +146,13 @@ fn ProfileContent() -> impl IntoView {
     let change_email = ServerAction::<ChangeEmail>::new();
     let update_store = ServerAction::<UpdateStore>::new();
     let query = use_query_map();
-    let saved = Signal::derive(move || query.read().get("saved").and_then(|s| saved_message(&s)));
+    let saved = Signal::derive(move || {
+        query
+            .read()
+            .get("saved")
+            .and_then(|s| saved_message(&s))
+            .map(str::to_owned)
+    });
     let profile = Resource::new_blocking(
         move || {
             (

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use super::{
     config::{bcrypt_cost_from_env, DatabaseSettings, Settings},
     password::PasswordHasher,
+    seed,
     startup::{connect_database, migrate, shutdown_signal, Application},
     users::{self, AccountWriteError, NewAdmin},
 };
@@ -35,6 +36,12 @@ pub enum Command {
     Migrate,
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
+    /// Insert realistic owners with stores (for demos and benchmarks).
+    Seed {
+        /// How many owners to insert.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        users: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +71,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
+        Command::Seed { users } => {
+            let db = connect_database(&DatabaseSettings::from_env()?).await?;
+            migrate(&db).await?;
+            let hash = bcrypt::hash(seed::SEED_PASSWORD, bcrypt_cost_from_env()?)?;
+            let started = std::time::Instant::now();
+            seed::seed(&db, users, &hash).await?;
+            println!(
+                "seeded {users} owners with stores in {:.1} s; each signs in with the password {}",
+                started.elapsed().as_secs_f64(),
+                seed::SEED_PASSWORD
+            );
+            Ok(())
+        }
     }
 }
 

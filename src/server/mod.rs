@@ -3,6 +3,9 @@
 //! uses it.
 
 pub mod accounts;
+pub mod admin;
+pub mod admin_routes;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -10,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod health;
 pub mod password;
+pub mod seed;
 pub mod server_fn_status;
 pub mod session;
 pub mod session_registry;

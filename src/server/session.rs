@@ -28,6 +28,11 @@ impl UserSession {
         })
     }
 
+    /// For plain axum handlers, which get the session from their extractor.
+    pub fn new(session: Session, registry: SessionRegistry) -> Self {
+        Self { session, registry }
+    }
+
     pub async fn current_user(&self) -> Result<Option<CurrentUser>, ServerError> {
         Ok(self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?)
     }

@@ -22,6 +22,7 @@ use tower_sessions_redis_store::{
 };
 
 use super::{
+    admin_routes,
     config::{redact_url, DatabaseSettings, Settings},
     health,
     password::PasswordHasher,
@@ -115,6 +116,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/admin/users.csv", get(admin_routes::users_csv))
+        .route(
+            "/admin/users/bulk-status",
+            axum::routing::post(admin_routes::bulk_status),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,6 +1,7 @@
 //! HTTP tests against the real app, each on a fresh PostgreSQL database and a real Redis.
 //! One test binary, one module per feature.
 
+mod admin;
 mod cli;
 mod health;
 mod helpers;
@@ -9,5 +10,6 @@ mod logout;
 mod pages;
 mod password;
 mod profile;
+mod seed;
 mod signup;
 mod withdraw;

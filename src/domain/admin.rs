@@ -1,0 +1,191 @@
+//! What the admin console shows: table rows, match counts, a user's page, audit entries and
+//! the dashboard. Plain data, filled by the server and rendered by the pages.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Role, StoreProfile, UserQuery, UserStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub phone_number: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub store_name: Option<String>,
+    pub industry: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// How many users match a view. Counting stops early, because an exact count over a million
+/// rows costs more than the page itself and nobody pages that far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchCount {
+    Exact(u64),
+    /// More than this many match.
+    AtLeast(u64),
+    /// Every user (no filter): the planner's estimate of the table's size.
+    About(u64),
+}
+
+impl MatchCount {
+    /// The Korean label, e.g. "1,234명", "10,000명 이상", "약 1,000,000명".
+    pub fn label(self) -> String {
+        match self {
+            MatchCount::Exact(n) => format!("{}명", group_digits(n)),
+            MatchCount::AtLeast(n) => format!("{}명 이상", group_digits(n)),
+            MatchCount::About(n) => format!("약 {}명", group_digits(n)),
+        }
+    }
+
+    /// The number of pages, when it is known.
+    pub fn pages(self, per_page: u32) -> Option<u64> {
+        match self {
+            MatchCount::Exact(n) => Some(n.div_ceil(u64::from(per_page)).max(1)),
+            _ => None,
+        }
+    }
+}
+
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub query: UserQuery,
+    pub rows: Vec<UserRow>,
+    pub matching: MatchCount,
+    /// Whether a page follows this one.
+    pub has_next: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    SetStatus,
+    SetRole,
+    EndSessions,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SetStatus => "SET_STATUS",
+            AuditAction::SetRole => "SET_ROLE",
+            AuditAction::EndSessions => "END_SESSIONS",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            AuditAction::SetStatus,
+            AuditAction::SetRole,
+            AuditAction::EndSessions,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::SetStatus => "상태 변경",
+            AuditAction::SetRole => "권한 변경",
+            AuditAction::EndSessions => "로그인 세션 종료",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub actor_email: String,
+    pub target_id: Option<Uuid>,
+    pub target_email: String,
+    pub action: AuditAction,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AuditEntry {
+    /// A stored value as people read it: status and role codes get their Korean label.
+    pub fn describe(value: Option<&str>) -> String {
+        match value {
+            None => "-".to_owned(),
+            Some(v) => v
+                .parse::<UserStatus>()
+                .map(|s| s.label().to_owned())
+                .or_else(|_| v.parse::<Role>().map(|r| r.label().to_owned()))
+                .unwrap_or_else(|_| v.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub user: UserRow,
+    pub store: Option<StoreProfile>,
+    pub open_sessions: usize,
+    pub audit: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub by_status: Vec<(UserStatus, u64)>,
+    pub by_role: Vec<(Role, u64)>,
+    /// The last 30 days, oldest first, days without sign-ups included (Korea time).
+    pub signups: Vec<(NaiveDate, u64)>,
+    pub recent: Vec<AuditEntry>,
+}
+
+/// The statuses an admin may set; WITHDRAWN is reached only by the owner and is final.
+pub const SETTABLE_STATUSES: [UserStatus; 3] =
+    [UserStatus::Active, UserStatus::Inactive, UserStatus::Locked];
+pub const NOT_SETTABLE: &str = "관리자가 지정할 수 있는 상태는 활성, 비활성, 잠김입니다.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_korean_labels() {
+        assert_eq!(MatchCount::Exact(1234).label(), "1,234명");
+        assert_eq!(MatchCount::AtLeast(10_000).label(), "10,000명 이상");
+        assert_eq!(MatchCount::About(1_000_000).label(), "약 1,000,000명");
+        assert_eq!(MatchCount::Exact(0).label(), "0명");
+    }
+
+    #[test]
+    fn only_exact_counts_know_their_pages() {
+        assert_eq!(MatchCount::Exact(41).pages(20), Some(3));
+        assert_eq!(MatchCount::Exact(0).pages(20), Some(1));
+        assert_eq!(MatchCount::AtLeast(10_000).pages(20), None);
+    }
+
+    #[test]
+    fn audit_values_are_described_in_korean() {
+        assert_eq!(AuditEntry::describe(Some("LOCKED")), "잠김");
+        assert_eq!(AuditEntry::describe(Some("ADMIN")), "관리자");
+        assert_eq!(AuditEntry::describe(Some("3")), "3");
+        assert_eq!(AuditEntry::describe(None), "-");
+    }
+}

@@ -1,0 +1,122 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{
+    actions::{UserActionForms, UserActions},
+    audit::AuditTable,
+};
+use crate::{
+    components::{Access, ErrorPage, FormAlert, RequireSignIn},
+    domain::{admin::UserDetail, format_kst},
+    error::AppError,
+};
+
+/// One user: their details, store, open sessions and audit history.
+#[server(endpoint = "admin/user")]
+pub async fn load_user_detail(#[server(default)] user_id: String) -> Result<UserDetail, AppError> {
+    use super::actions::parse_user_id;
+    use crate::server::{admin, auth, context::respond};
+    respond(async move {
+        auth::require_admin().await?;
+        admin::user_detail(&auth::state()?, parse_user_id(&user_id)?).await
+    })
+    .await
+}
+
+#[component]
+pub fn UserDetailPage() -> impl IntoView {
+    view! {
+        <Title text="회원 상세"/>
+        <RequireSignIn access=Access::Admin let:_admin>
+            <Detail/>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn Detail() -> impl IntoView {
+    let params = use_params_map();
+    let actions = UserActions::new();
+    let detail = Resource::new_blocking(
+        move || {
+            (
+                params.with(|p| p.get("id").unwrap_or_default()),
+                actions.version(),
+            )
+        },
+        |(id, _)| load_user_detail(id),
+    );
+    let error = Signal::derive(move || actions.error());
+    view! {
+        <main class="page">
+            <p class="breadcrumb"><a href="/admin/users">"← 회원 목록"</a></p>
+            <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(detail) => view! { <DetailBody detail actions error/> }.into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn DetailBody(
+    detail: UserDetail,
+    actions: UserActions,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let user = detail.user;
+    let label = format!("{} ({})", user.name, user.email);
+    view! {
+        <h1>{user.name.clone()}</h1>
+        <FormAlert error/>
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"계정"</h2>
+            <dl class="details">
+                <dt>"이메일"</dt>
+                <dd>{user.email.clone()}</dd>
+                <dt>"휴대폰 번호"</dt>
+                <dd>{user.phone_number.clone()}</dd>
+                <dt>"권한"</dt>
+                <dd data-testid="detail-role">{user.role.label()}</dd>
+                <dt>"상태"</dt>
+                <dd data-testid="detail-status">{user.status.label()}</dd>
+                <dt>"가입일"</dt>
+                <dd>{format_kst(&user.created_at)}</dd>
+                <dt>"최근 로그인"</dt>
+                <dd>{user.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "기록 없음".to_owned())}</dd>
+                <dt>"열린 세션"</dt>
+                <dd data-testid="open-sessions">{format!("{}개", detail.open_sessions)}</dd>
+            </dl>
+            <h3>"관리"</h3>
+            <UserActionForms actions user_id=user.id status=user.status role=user.role label/>
+        </section>
+        <section class="card" aria-labelledby="store-title">
+            <h2 id="store-title">"매장"</h2>
+            {match detail.store {
+                Some(store) => view! {
+                    <dl class="details">
+                        <dt>"상호"</dt>
+                        <dd>{store.name}</dd>
+                        <dt>"업종"</dt>
+                        <dd>{store.industry}</dd>
+                        <dt>"주소"</dt>
+                        <dd>{store.address}</dd>
+                        <dt>"영업시간"</dt>
+                        <dd class="pre-line">{store.business_hours.unwrap_or_else(|| "-".to_owned())}</dd>
+                    </dl>
+                }
+                .into_any(),
+                None => view! { <p class="muted">"등록된 매장이 없습니다."</p> }.into_any(),
+            }}
+        </section>
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"관리 이력"</h2>
+            <AuditTable entries=detail.audit show_target=false/>
+        </section>
+    }
+}

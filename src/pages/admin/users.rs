@@ -1,0 +1,292 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::actions::{UserActionForms, UserActions};
+use crate::{
+    components::{Access, ErrorPage, FormAlert, Notice, RequireSignIn},
+    domain::{
+        admin::{UserPage, SETTABLE_STATUSES},
+        format_kst, Role, SortKey, UserQuery, UserStatus,
+    },
+    error::AppError,
+};
+
+/// One page of the user table. Takes the URL's parameters as they came; any that make no
+/// sense fall back to their defaults.
+#[server(endpoint = "admin/users")]
+pub async fn list_users(
+    #[server(default)] q: String,
+    #[server(default)] status: String,
+    #[server(default)] role: String,
+    #[server(default)] sort: String,
+    #[server(default)] dir: String,
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
+) -> Result<UserPage, AppError> {
+    use crate::server::{admin, auth, context::respond};
+    respond(async move {
+        auth::require_admin().await?;
+        let params = [
+            ("q", q),
+            ("status", status),
+            ("role", role),
+            ("sort", sort),
+            ("dir", dir),
+            ("page", page),
+            ("per_page", per_page),
+        ];
+        let query = UserQuery::from_params(|name| {
+            params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        });
+        Ok(admin::list_users(&auth::state()?.db, &query).await?)
+    })
+    .await
+}
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    view! {
+        <Title text="회원 관리"/>
+        <RequireSignIn access=Access::Admin let:_admin>
+            <UserTable/>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn UserTable() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|name| p.get(name))));
+    let actions = UserActions::new();
+    let page = Resource::new_blocking(
+        move || (query.get(), actions.version()),
+        |(query, _)| {
+            list_users(
+                query.q.clone(),
+                query
+                    .status
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                query
+                    .role
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default(),
+                query.sort.as_str().to_owned(),
+                query.dir.as_str().to_owned(),
+                query.page.to_string(),
+                query.per_page.to_string(),
+            )
+        },
+    );
+    let error = Signal::derive(move || actions.error());
+    let bulk_notice = Signal::derive(move || {
+        params.with(|p| {
+            let changed: u32 = p.get("bulk")?.parse().ok()?;
+            let skipped: u32 = p.get("skipped").and_then(|s| s.parse().ok()).unwrap_or(0);
+            Some(match (changed, skipped) {
+                (0, 0) => "선택한 회원이 없습니다. 변경할 회원을 먼저 선택해 주세요.".to_owned(),
+                (n, 0) => format!("{n}명의 상태를 변경했습니다."),
+                (n, k) => format!(
+                    "{n}명의 상태를 변경했습니다. {k}명은 변경하지 않았습니다(본인 계정, 마지막 관리자, 탈퇴 계정)."
+                ),
+            })
+        })
+    });
+    view! {
+        <main class="page page-wide">
+            <div class="page-heading">
+                <h1>"회원 관리"</h1>
+                <a
+                    class="button"
+                    rel="external"
+                    download="users.csv"
+                    href=move || query.get().with_page(1).url("/admin/users.csv")
+                >
+                    "CSV 내보내기"
+                </a>
+            </div>
+            <FilterForm query/>
+            <Notice message=bulk_notice/>
+            <FormAlert error/>
+            <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <Results page actions/> }.into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn FilterForm(query: Memo<UserQuery>) -> impl IntoView {
+    let q = move || query.get().q;
+    view! {
+        <Form method="GET" action="" attr:class="filters" attr:role="search">
+            <div class="field field-grow">
+                <label for="q">"검색"</label>
+                <input id="q" name="q" type="search" placeholder="이름, 이메일, 휴대폰 번호, 상호" value=q prop:value=q/>
+            </div>
+            <div class="field">
+                <label for="status">"상태"</label>
+                <select id="status" name="status">
+                    <option value="" selected=move || query.get().status.is_none()>"전체"</option>
+                    {UserStatus::ALL
+                        .map(|s| view! {
+                            <option value=s.as_str() selected=move || query.get().status == Some(s)>{s.label()}</option>
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="role">"권한"</label>
+                <select id="role" name="role">
+                    <option value="" selected=move || query.get().role.is_none()>"전체"</option>
+                    {Role::ALL
+                        .map(|r| view! {
+                            <option value=r.as_str() selected=move || query.get().role == Some(r)>{r.label()}</option>
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="per_page">"표시 개수"</label>
+                <select id="per_page" name="per_page">
+                    {[20u32, 50, 100]
+                        .map(|n| view! {
+                            <option value=n.to_string() selected=move || query.get().per_page == n>{format!("{n}개")}</option>
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <input type="hidden" name="sort" value=move || query.get().sort.as_str()/>
+            <input type="hidden" name="dir" value=move || query.get().dir.as_str()/>
+            <div class="filter-buttons">
+                <button type="submit" class="button button-primary">"검색"</button>
+                <a class="button" href="/admin/users">"초기화"</a>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
+    let query = page.query.clone();
+    let return_to = query.url("/admin/users");
+    let header = {
+        let query = query.clone();
+        move |key: SortKey, label: &'static str| {
+            let sorted = query.sort == key;
+            let arrow = match (sorted, query.dir) {
+                (false, _) => "",
+                (true, crate::domain::Direction::Asc) => " ▲",
+                (true, crate::domain::Direction::Desc) => " ▼",
+            };
+            let aria = sorted.then_some(match query.dir {
+                crate::domain::Direction::Asc => "ascending",
+                crate::domain::Direction::Desc => "descending",
+            });
+            view! {
+                <th scope="col" aria-sort=aria>
+                    <a href=query.sorted_by(key).url("/admin/users")>{label}{arrow}</a>
+                </th>
+            }
+        }
+    };
+    let empty = page.rows.is_empty();
+    view! {
+        <p class="result-count" data-testid="match-count">
+            "검색 결과 "<strong>{page.matching.label()}</strong>
+        </p>
+        <form id="bulk-form" method="post" action="/admin/users/bulk-status" class="bulk-bar">
+            <input type="hidden" name="return_to" value=return_to/>
+            <label for="bulk-status">"선택한 회원을"</label>
+            <select id="bulk-status" name="status">
+                {SETTABLE_STATUSES.map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+            <button type="submit" class="button button-small">"상태로 변경"</button>
+        </form>
+        <div class="table-scroll">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col"><span class="visually-hidden">"선택"</span></th>
+                        {header(SortKey::Name, "이름")}
+                        {header(SortKey::Email, "이메일")}
+                        <th scope="col">"휴대폰"</th>
+                        <th scope="col">"권한"</th>
+                        <th scope="col">"상태"</th>
+                        <th scope="col">"상호"</th>
+                        <th scope="col">"업종"</th>
+                        {header(SortKey::CreatedAt, "가입일")}
+                        {header(SortKey::LastLoginAt, "최근 로그인")}
+                        <th scope="col">"관리"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {empty.then(|| view! {
+                        <tr><td colspan="11" class="empty">"조건에 맞는 회원이 없습니다."</td></tr>
+                    })}
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|row| {
+                            let href = format!("/admin/users/{}", row.id);
+                            let label = format!("{} ({})", row.name, row.email);
+                            view! {
+                                <tr data-user-id=row.id.to_string()>
+                                    <td>
+                                        <input
+                                            type="checkbox"
+                                            name="user_ids"
+                                            value=row.id.to_string()
+                                            form="bulk-form"
+                                            aria-label=format!("{label} 선택")
+                                        />
+                                    </td>
+                                    <td><a href=href>{row.name.clone()}</a></td>
+                                    <td>{row.email.clone()}</td>
+                                    <td class="nowrap">{row.phone_number.clone()}</td>
+                                    <td>{row.role.label()}</td>
+                                    <td><span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span></td>
+                                    <td>{row.store_name.clone().unwrap_or_default()}</td>
+                                    <td>{row.industry.clone().unwrap_or_default()}</td>
+                                    <td class="nowrap">{format_kst(&row.created_at)}</td>
+                                    <td class="nowrap">{row.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "-".to_owned())}</td>
+                                    <td>
+                                        <UserActionForms actions user_id=row.id status=row.status role=row.role label/>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager query page_count=page.matching.pages(page.query.per_page) has_next=page.has_next/>
+    }
+}
+
+#[component]
+fn Pager(query: UserQuery, page_count: Option<u64>, has_next: bool) -> impl IntoView {
+    let current = query.page;
+    let of = page_count.map(|n| format!(" / {n}")).unwrap_or_default();
+    view! {
+        <nav class="pager" aria-label="페이지">
+            {(current > 1).then(|| view! {
+                <a class="button" rel="prev" href=query.with_page(current - 1).url("/admin/users")>"이전"</a>
+            })}
+            <span class="pager-current" aria-current="page">{format!("{current}{of} 페이지")}</span>
+            {(has_next && current < UserQuery::MAX_PAGE).then(|| view! {
+                <a class="button" rel="next" href=query.with_page(current + 1).url("/admin/users")>"다음"</a>
+            })}
+        </nav>
+    }
+}
