@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::NotFoundPage,
+    components::{content_security_policy, NotFoundPage},
     pages::{
         AdminUsersPage, AuditPage, DashboardPage, HomePage, LoginPage, PasswordPage, ProfilePage,
         SignupPage, UserDetailPage, WithdrawPage,
@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    content_security_policy();
     view! {
         <Stylesheet id="leptos" href="/pkg/user-service.css"/>
         <Title formatter=|title| format!("{title} · 이벤트 마케팅 계정")/>

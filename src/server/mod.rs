@@ -13,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod health;
 pub mod password;
+pub mod security;
 pub mod seed;
 pub mod server_fn_status;
 pub mod session;

@@ -13,7 +13,7 @@ use sqlx::{
     PgPool,
 };
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_redis_store::{
     fred::prelude::{ClientLike, Config as RedisConfig, Pool as RedisPool, ReconnectPolicy},
@@ -26,6 +26,7 @@ use super::{
     config::{redact_url, DatabaseSettings, Settings},
     health,
     password::PasswordHasher,
+    security,
     server_fn_status::correct_server_fn_error_status,
     session::SESSION_LIFETIME,
     session_registry::SessionRegistry,
@@ -111,6 +112,17 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(settings.cookie_secure)
         .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
+    let headers = security::static_headers(settings.cookie_secure);
+    let security_headers =
+        axum::middleware::map_response(move |mut response: axum::response::Response| {
+            let headers = headers.clone();
+            async move {
+                for (name, value) in headers {
+                    response.headers_mut().entry(name).or_insert(value);
+                }
+                response
+            }
+        });
     let context_state = state.clone();
     let fallback_state = state.clone();
     Router::new()
@@ -136,6 +148,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
         ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(correct_server_fn_error_status))
+        .layer(axum::middleware::from_fn(
+            security::refuse_cross_site_requests,
+        ))
+        .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
+        .layer(security_headers)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

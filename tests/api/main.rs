@@ -10,6 +10,7 @@ mod logout;
 mod pages;
 mod password;
 mod profile;
+mod security;
 mod seed;
 mod signup;
 mod withdraw;
