@@ -98,6 +98,11 @@ impl AppError {
         }
     }
 
+    /// A form error marking every `(field, message)` of a parser's verdict.
+    pub fn invalid(fields: Vec<(String, String)>) -> Self {
+        AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields))
+    }
+
     /// A form error with one message at `field`.
     pub fn field(field: &str, message: impl ToString) -> Self {
         AppError::Form(FormErrors::new(CHECK_INPUT).field(field, message))

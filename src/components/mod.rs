@@ -1,6 +1,7 @@
 //! Presentational building blocks shared by the pages.
 
 mod account_nav;
+mod action_errors;
 mod content_security_policy;
 mod error_page;
 mod field;
@@ -12,6 +13,7 @@ mod require_sign_in;
 mod site_header;
 
 pub use account_nav::AccountNav;
+pub use action_errors::action_errors;
 pub use content_security_policy::content_security_policy;
 pub use error_page::{ErrorPage, NotFoundPage};
 pub use field::Field;

@@ -4,7 +4,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::current_user,
-    components::{ErrorPage, Field, FormAlert, Notice},
+    components::{action_errors, ErrorPage, Field, FormAlert, Notice},
     domain::NextPath,
     error::AppError,
 };
@@ -104,8 +104,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
             .get("withdrawn")
             .map(|_| "회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.".to_owned())
     });
-    let error = Signal::derive(move || login.value().get().and_then(Result::err));
-    let form_errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    let (error, form_errors) = action_errors(login);
     let next = move || {
         form_errors
             .get()

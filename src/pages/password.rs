@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::{Access, AccountNav, Field, FormAlert, RequireSignIn},
+    components::{action_errors, Access, AccountNav, Field, FormAlert, RequireSignIn},
     domain::forms::PasswordChangeInput,
     error::AppError,
 };
@@ -12,18 +12,13 @@ use crate::{
 pub async fn change_password(
     #[server(flatten)] input: PasswordChangeInput,
 ) -> Result<(), AppError> {
-    use crate::{
-        error::{FormErrors, CHECK_INPUT},
-        server::{
-            accounts, auth,
-            context::{respond, user_session},
-        },
+    use crate::server::{
+        accounts, auth,
+        context::{respond, user_session},
     };
     respond(async move {
         let user = auth::require_user().await?;
-        let new_password = input
-            .parse(&user.email)
-            .map_err(|fields| AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)))?;
+        let new_password = input.parse(&user.email).map_err(AppError::invalid)?;
         let session = user_session().await?;
         accounts::change_password(
             &auth::state()?,
@@ -52,8 +47,7 @@ pub fn PasswordPage() -> impl IntoView {
 #[component]
 fn PasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    let (error, errors) = action_errors(action);
     view! {
         <main class="page">
             <h1>"비밀번호 변경"</h1>

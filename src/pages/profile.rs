@@ -5,14 +5,15 @@ use leptos_router::hooks::use_query_map;
 use super::signup::StoreFields;
 use crate::{
     components::{
-        Access, AccountNav, ErrorPage, Field, FormAlert, LiveValidation, Notice, RequireSignIn,
+        action_errors, Access, AccountNav, ErrorPage, Field, FormAlert, LiveValidation, Notice,
+        RequireSignIn,
     },
     domain::{
         format_kst,
         forms::{FieldErrors, OwnerInput, StoreInput},
         Profile,
     },
-    error::{AppError, FormErrors},
+    error::AppError,
 };
 
 /// The signed-in user's profile and store.
@@ -29,19 +30,16 @@ pub async fn get_profile() -> Result<Profile, AppError> {
 /// Changes the owner's name and phone number.
 #[server(endpoint = "profile/owner")]
 pub async fn update_owner(#[server(flatten)] input: OwnerInput) -> Result<(), AppError> {
-    use crate::{
-        error::CHECK_INPUT,
-        server::{accounts, auth, context::respond},
-    };
+    use crate::server::{accounts, auth, context::respond};
     respond(async move {
         let user = auth::require_user().await?;
         let kept = [
             ("name", input.name.as_str()),
             ("phone_number", input.phone_number.as_str()),
         ];
-        let owner = input.parse().map_err(|fields| {
-            AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)).keeping(&kept)
-        })?;
+        let owner = input
+            .parse()
+            .map_err(|fields| AppError::invalid(fields).keeping(&kept))?;
         accounts::update_owner(&auth::state()?, &user, &owner)
             .await
             .map_err(|e| e.keeping(&kept))?;
@@ -87,10 +85,7 @@ pub async fn change_email(
 /// Changes the store's details.
 #[server(endpoint = "profile/store")]
 pub async fn update_store(#[server(flatten)] input: StoreInput) -> Result<(), AppError> {
-    use crate::{
-        error::CHECK_INPUT,
-        server::{accounts, auth, context::respond},
-    };
+    use crate::server::{accounts, auth, context::respond};
     respond(async move {
         let user = auth::require_user().await?;
         let kept = [
@@ -99,9 +94,9 @@ pub async fn update_store(#[server(flatten)] input: StoreInput) -> Result<(), Ap
             ("address", input.address.as_str()),
             ("business_hours", input.business_hours.as_str()),
         ];
-        let store = input.parse().map_err(|fields| {
-            AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)).keeping(&kept)
-        })?;
+        let store = input
+            .parse()
+            .map_err(|fields| AppError::invalid(fields).keeping(&kept))?;
         accounts::update_store(&auth::state()?, &user, &store)
             .await
             .map_err(|e| e.keeping(&kept))?;
@@ -216,18 +211,6 @@ fn ProfileSummary(profile: Profile) -> impl IntoView {
             </dl>
         </section>
     }
-}
-
-/// The error of a form's last submit, whole (for the summary) and by field.
-fn action_errors<T>(
-    action: ServerAction<T>,
-) -> (Signal<Option<AppError>>, Signal<Option<FormErrors>>)
-where
-    T: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let fields = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
-    (error, fields)
 }
 
 #[component]

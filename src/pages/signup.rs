@@ -4,7 +4,7 @@ use leptos_router::components::Redirect;
 
 use crate::{
     api::current_user,
-    components::{ErrorPage, Field, FormAlert, LiveValidation},
+    components::{action_errors, ErrorPage, Field, FormAlert, LiveValidation},
     domain::{
         forms::{FieldErrors, SignupInput},
         COMMON_INDUSTRIES,
@@ -15,19 +15,16 @@ use crate::{
 /// Creates an owner (ACTIVE) with their store in one transaction and signs them in.
 #[server(endpoint = "signup")]
 pub async fn signup(#[server(flatten)] input: SignupInput) -> Result<(), AppError> {
-    use crate::{
-        error::{FormErrors, CHECK_INPUT},
-        server::{
-            accounts, auth,
-            context::{respond, user_session},
-        },
+    use crate::server::{
+        accounts, auth,
+        context::{respond, user_session},
     };
 
     respond(async move {
         let kept = input.kept_values();
         let owner = input
             .parse()
-            .map_err(|fields| AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields)))
+            .map_err(AppError::invalid)
             .map_err(|e| e.keeping(&kept))?;
         let state = auth::state()?;
         let session = user_session().await?;
@@ -64,8 +61,7 @@ pub fn SignupPage() -> impl IntoView {
 #[component]
 fn SignupForm() -> impl IntoView {
     let signup = ServerAction::<Signup>::new();
-    let error = Signal::derive(move || signup.value().get().and_then(Result::err));
-    let server_errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    let (error, server_errors) = action_errors(signup);
     let live = LiveValidation::new(server_errors, check_signup);
     let errors = live.errors;
     view! {

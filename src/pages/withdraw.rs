@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::{Access, AccountNav, Field, FormAlert, RequireSignIn},
+    components::{action_errors, Access, AccountNav, Field, FormAlert, RequireSignIn},
     error::AppError,
 };
 
@@ -35,8 +35,7 @@ pub fn WithdrawPage() -> impl IntoView {
 #[component]
 fn WithdrawForm() -> impl IntoView {
     let action = ServerAction::<Withdraw>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let errors = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    let (error, errors) = action_errors(action);
     view! {
         <main class="page">
             <h1>"회원 탈퇴"</h1>

@@ -394,33 +394,14 @@ pub async fn set_status(
     {
         return Err(refused(LAST_ADMIN));
     }
-    sqlx::query("UPDATE users SET status = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            target_id: user_id,
-            target_email: &target.email,
-            action: AuditAction::SetStatus,
-            before: Some(target.status.as_str().to_owned()),
-            after: Some(status.as_str().to_owned()),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    if takes_access {
-        state
-            .sessions
-            .end_all(user_id, None)
-            .await
-            .map_err(ServerError::from)?;
-    }
-    tracing::info!(actor = %actor.id, target = %user_id, status = %status, "admin set status");
-    Ok(())
+    let change = Change {
+        target_id: user_id,
+        target_email: &target.email,
+        action: AuditAction::SetStatus,
+        before: Some(target.status.as_str().to_owned()),
+        after: Some(status.as_str().to_owned()),
+    };
+    apply(state, tx, actor, "status", change, takes_access).await
 }
 
 /// Sets a user's role. Any change ends the user's sessions: the session carries the role, so
@@ -448,30 +429,44 @@ pub async fn set_role(
     if demotion && target.status == UserStatus::Active && active_admins(&mut tx).await? <= 1 {
         return Err(refused(LAST_ADMIN));
     }
-    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+    let change = Change {
+        target_id: user_id,
+        target_email: &target.email,
+        action: AuditAction::SetRole,
+        before: Some(target.role.as_str().to_owned()),
+        after: Some(role.as_str().to_owned()),
+    };
+    apply(state, tx, actor, "role", change, true).await
+}
+
+/// Writes `change.after` into `column` of the target, records it in the same transaction,
+/// commits, and then ends the target's sessions if the change calls for it.
+async fn apply(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, Postgres>,
+    actor: &CurrentUser,
+    column: &'static str,
+    change: Change<'_>,
+    end_sessions: bool,
+) -> Result<(), AppError> {
+    let user_id = change.target_id;
+    let action = change.action;
+    sqlx::query(&format!("UPDATE users SET {column} = $2 WHERE id = $1"))
         .bind(user_id)
-        .bind(role.as_str())
+        .bind(change.after.as_deref())
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            target_id: user_id,
-            target_email: &target.email,
-            action: AuditAction::SetRole,
-            before: Some(target.role.as_str().to_owned()),
-            after: Some(role.as_str().to_owned()),
-        },
-    )
-    .await?;
+    let after = change.after.clone();
+    audit::record(&mut tx, actor, change).await?;
     tx.commit().await?;
-    state
-        .sessions
-        .end_all(user_id, None)
-        .await
-        .map_err(ServerError::from)?;
-    tracing::info!(actor = %actor.id, target = %user_id, role = %role, "admin set role");
+    if end_sessions {
+        state
+            .sessions
+            .end_all(user_id, None)
+            .await
+            .map_err(ServerError::from)?;
+    }
+    tracing::info!(actor = %actor.id, target = %user_id, action = action.as_str(), after = ?after, "admin action");
     Ok(())
 }
 
