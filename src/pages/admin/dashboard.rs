@@ -122,8 +122,11 @@ fn SignupChart(signups: Vec<(chrono::NaiveDate, u64)>) -> impl IntoView {
                     .map(|(i, (day, n))| {
                         let h = plot * (*n as f64) / (max as f64);
                         let x = LEFT + i as f64 * slot + slot * 0.15;
-                        let label = (i % 5 == 0 || i + 1 == signups.len()).then(|| view! {
-                            <text x=x + slot * 0.35 y=HEIGHT - 6.0 class="tick" text-anchor="middle">
+                        let last = i + 1 == signups.len();
+                        // The last label ends at the bar's right edge so it is not cut off.
+                        let (label_x, anchor) = if last { (x + slot * 0.7, "end") } else { (x + slot * 0.35, "middle") };
+                        let label = (i % 5 == 0 || last).then(|| view! {
+                            <text x=label_x y=HEIGHT - 6.0 class="tick" text-anchor=anchor>
                                 {day.format("%m/%d").to_string()}
                             </text>
                         });
