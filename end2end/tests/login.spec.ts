@@ -1,6 +1,6 @@
 import { admin, createOwner, expect, signIn, test, waitForHydration } from './fixtures';
 
-const GENERIC_FAILURE = '이메일 또는 비밀번호가 올바르지 않습니다.';
+const GENERIC_FAILURE = '이메일 또는 비밀번호가 올바르지 않습니다. 여러 번 잘못 입력하면 계정이 15분 동안 잠깁니다.';
 
 test.describe('signing in with the app hydrated', () => {
   test('an owner signs in without a full page load and lands on the profile @phone', async ({

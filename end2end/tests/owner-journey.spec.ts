@@ -96,7 +96,7 @@ test('an owner signs up, edits everything, changes the password, withdraws and s
 
   // The withdrawn account cannot sign in.
   await signIn(page, { email: newEmail, password: newPassword });
-  await expect(page.getByRole('alert')).toHaveText('이메일 또는 비밀번호가 올바르지 않습니다.');
+  await expect(page.getByRole('alert')).toHaveText('이메일 또는 비밀번호가 올바르지 않습니다. 여러 번 잘못 입력하면 계정이 15분 동안 잠깁니다.');
 
   // The same e-mail and phone can sign up again.
   await page.goto('/signup');

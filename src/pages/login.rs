@@ -30,7 +30,8 @@ pub async fn login(
 
     /// The one message for every failed sign-in: an unknown e-mail, a wrong password and an
     /// account that may not sign in all look the same from outside.
-    const SIGN_IN_FAILED: &str = "이메일 또는 비밀번호가 올바르지 않습니다.";
+    const SIGN_IN_FAILED: &str =
+        "이메일 또는 비밀번호가 올바르지 않습니다. 여러 번 잘못 입력하면 계정이 15분 동안 잠깁니다.";
 
     respond(async move {
         let kept = |errors: FormErrors| errors.keep("email", &email).keep("next", &next);

@@ -401,7 +401,15 @@ pub async fn set_status(
         before: Some(target.status.as_str().to_owned()),
         after: Some(status.as_str().to_owned()),
     };
-    apply(state, tx, actor, "status", change, takes_access).await
+    apply(
+        state,
+        tx,
+        actor,
+        "status = $2, locked_until = NULL",
+        change,
+        takes_access,
+    )
+    .await
 }
 
 /// Sets a user's role. Any change ends the user's sessions: the session carries the role, so
@@ -436,22 +444,23 @@ pub async fn set_role(
         before: Some(target.role.as_str().to_owned()),
         after: Some(role.as_str().to_owned()),
     };
-    apply(state, tx, actor, "role", change, true).await
+    apply(state, tx, actor, "role = $2", change, true).await
 }
 
-/// Writes `change.after` into `column` of the target, records it in the same transaction,
-/// commits, and then ends the target's sessions if the change calls for it.
+/// Writes `change.after` (`$2`) with the `set` clause, records it in the same transaction,
+/// commits, and then ends the target's sessions if the change calls for it. A status set by an
+/// admin clears the end of an automatic lock: an admin's lock stays until an admin lifts it.
 async fn apply(
     state: &AppState,
     mut tx: sqlx::Transaction<'_, Postgres>,
     actor: &CurrentUser,
-    column: &'static str,
+    set: &'static str,
     change: Change<'_>,
     end_sessions: bool,
 ) -> Result<(), AppError> {
     let user_id = change.target_id;
     let action = change.action;
-    sqlx::query(&format!("UPDATE users SET {column} = $2 WHERE id = $1"))
+    sqlx::query(&format!("UPDATE users SET {set} WHERE id = $1"))
         .bind(user_id)
         .bind(change.after.as_deref())
         .execute(&mut *tx)

@@ -6,11 +6,12 @@ use secrecy::SecretString;
 use super::{
     context::{app_state, user_session},
     error::ServerError,
+    lockout,
     state::AppState,
     users,
 };
 use crate::{
-    domain::{CurrentUser, Email},
+    domain::{CurrentUser, Email, UserStatus},
     error::AppError,
 };
 
@@ -49,18 +50,33 @@ pub async fn validate_credentials(
         return Err(SignInError::InvalidCredentials);
     };
     tracing::Span::current().record("user_id", tracing::field::display(stored.id));
+    // A lock from failed sign-ins that has run out no longer counts.
+    let lock_expired =
+        stored.status == UserStatus::Locked && lockout::lock_has_expired(stored.locked_until);
+    let status = if lock_expired {
+        UserStatus::Active
+    } else {
+        stored.status
+    };
     if !password_matches {
+        let locked_now =
+            status == UserStatus::Active && lockout::record_failure(state, stored.id).await?;
         tracing::info!(
             outcome = "failure",
             reason = "wrong password",
+            locked_now,
             "sign-in attempt"
         );
         return Err(SignInError::InvalidCredentials);
     }
-    if !stored.status.can_sign_in() {
+    if !status.can_sign_in() {
         tracing::info!(outcome = "failure", reason = "account not active", status = %stored.status, "sign-in attempt");
         return Err(SignInError::InvalidCredentials);
     }
+    if lock_expired {
+        lockout::lift_expired_lock(state, stored.id).await?;
+    }
+    lockout::clear_failures(state, stored.id).await?;
     users::record_sign_in(&state.db, stored.id).await?;
     tracing::info!(outcome = "success", "sign-in attempt");
     Ok(CurrentUser {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod health;
+pub mod lockout;
 pub mod password;
 pub mod security;
 pub mod seed;

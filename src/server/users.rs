@@ -16,6 +16,8 @@ pub struct StoredCredentials {
     pub email: String,
     pub role: Role,
     pub status: UserStatus,
+    /// When a lock from failed sign-ins ends; None for an admin's lock (or no lock).
+    pub locked_until: Option<DateTime<Utc>>,
     pub password_hash: String,
 }
 
@@ -25,6 +27,7 @@ struct CredentialsRow {
     email: String,
     role: String,
     status: String,
+    locked_until: Option<DateTime<Utc>>,
     password_hash: String,
 }
 
@@ -48,7 +51,7 @@ pub async fn find_credentials(
     email: &Email,
 ) -> Result<Option<StoredCredentials>, sqlx::Error> {
     let row = sqlx::query_as::<_, CredentialsRow>(
-        "SELECT id, email, role, status, password_hash FROM users WHERE email = $1",
+        "SELECT id, email, role, status, locked_until, password_hash FROM users WHERE email = $1",
     )
     .bind(email.as_str())
     .fetch_optional(db)
@@ -59,6 +62,7 @@ pub async fn find_credentials(
             email: row.email,
             role: parse_role(&row.role)?,
             status: row.status.parse::<UserStatus>().map_err(decode_error)?,
+            locked_until: row.locked_until,
             password_hash: row.password_hash,
         })
     })

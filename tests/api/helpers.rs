@@ -174,7 +174,8 @@ impl Drop for TestApp {
                 .unwrap();
             runtime.block_on(async move {
                 let server = pg_server_url();
-                // The users' session indexes (`user_sessions:{id}`) and the sessions in them.
+                // The users' session indexes (`user_sessions:{id}`) and the sessions in them,
+                // and their failed sign-in counts.
                 let mut keys = sessions;
                 if let Ok(mut db) = PgConnection::connect(&format!("{server}/{db_name}")).await {
                     let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
@@ -182,6 +183,7 @@ impl Drop for TestApp {
                         .await
                         .unwrap_or_default();
                     keys.extend(ids.iter().map(|id| format!("user_sessions:{id}")));
+                    keys.extend(ids.iter().map(|id| format!("sign_in_failures:{id}")));
                     let _ = db.close().await;
                 }
                 if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {

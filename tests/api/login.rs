@@ -2,7 +2,8 @@ use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{assert_redirect_to, location, spawn_app, spawn_app_with, AppOptions};
 
-const GENERIC_FAILURE: &str = "이메일 또는 비밀번호가 올바르지 않습니다.";
+const GENERIC_FAILURE: &str =
+    "이메일 또는 비밀번호가 올바르지 않습니다. 여러 번 잘못 입력하면 계정이 15분 동안 잠깁니다.";
 
 #[tokio::test]
 async fn an_owner_signs_in_and_lands_on_the_profile() {

@@ -5,6 +5,7 @@ mod admin;
 mod cli;
 mod health;
 mod helpers;
+mod lockout;
 mod login;
 mod logout;
 mod pages;
