@@ -50,7 +50,12 @@ pub async fn login(
         let state = auth::state()?;
         match auth::validate_credentials(&state, &email, SecretString::from(password)).await {
             Ok(user) => {
-                user_session().await?.log_in(&user).await?;
+                let session = user_session().await?;
+                session.log_in(&user).await?;
+                if !auth::still_has_access(&state, &user).await? {
+                    session.log_out().await?;
+                    return Err(AppError::Form(kept(FormErrors::new(SIGN_IN_FAILED))));
+                }
                 let target = NextPath::parse(&next)
                     .map(|next| next.as_str().to_owned())
                     .unwrap_or_else(|| user.role.home_path().to_owned());

@@ -363,13 +363,14 @@ async fn active_admins(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Sets a user's status. Taking access away ends their sessions at once.
+/// Sets a user's status; returns whether it changed. Taking access away ends their sessions at
+/// once.
 pub async fn set_status(
     state: &AppState,
     actor: &CurrentUser,
     user_id: Uuid,
     status: UserStatus,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     if !SETTABLE_STATUSES.contains(&status) {
         return Err(refused(NOT_SETTABLE));
     }
@@ -378,7 +379,15 @@ pub async fn set_status(
         .await?
         .ok_or(AppError::NotFound)?;
     if target.status == status {
-        return Ok(());
+        // Already so: end the sessions again in case an earlier attempt could not reach Redis.
+        if status != UserStatus::Active {
+            state
+                .sessions
+                .end_all(user_id, None)
+                .await
+                .map_err(ServerError::from)?;
+        }
+        return Ok(false);
     }
     if target.status == UserStatus::Withdrawn {
         return Err(refused(WITHDRAWN_IS_FINAL));
@@ -409,7 +418,8 @@ pub async fn set_status(
         change,
         takes_access,
     )
-    .await
+    .await?;
+    Ok(true)
 }
 
 /// Sets a user's role. Any change ends the user's sessions: the session carries the role, so
@@ -419,13 +429,19 @@ pub async fn set_role(
     actor: &CurrentUser,
     user_id: Uuid,
     role: Role,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let mut tx = state.db.begin().await?;
     let target = lock_target(&mut tx, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if target.role == role {
-        return Ok(());
+        // Already so: end the sessions again in case an earlier attempt could not reach Redis.
+        state
+            .sessions
+            .end_all(user_id, None)
+            .await
+            .map_err(ServerError::from)?;
+        return Ok(false);
     }
     if target.status == UserStatus::Withdrawn {
         return Err(refused(WITHDRAWN_IS_FINAL));
@@ -444,7 +460,8 @@ pub async fn set_role(
         before: Some(target.role.as_str().to_owned()),
         after: Some(role.as_str().to_owned()),
     };
-    apply(state, tx, actor, "role = $2", change, true).await
+    apply(state, tx, actor, "role = $2", change, true).await?;
+    Ok(true)
 }
 
 /// Writes `change.after` (`$2`) with the `set` clause, records it in the same transaction,
@@ -490,12 +507,14 @@ pub async fn end_sessions(
         .fetch_optional(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The record is written in the transaction first and committed once the sessions are gone:
+    // no record without the action, and no action whose record could not be written.
+    let mut tx = state.db.begin().await?;
     let ended = state
         .sessions
         .end_all(user_id, None)
         .await
         .map_err(ServerError::from)?;
-    let mut tx = state.db.begin().await?;
     audit::record(
         &mut tx,
         actor,
@@ -513,7 +532,7 @@ pub async fn end_sessions(
 }
 
 /// Sets the status of several users; each follows the rules of `set_status`. Returns how many
-/// changed and, for each refused one, why.
+/// changed and, for each one refused, why (those already in the status are neither).
 pub async fn bulk_set_status(
     state: &AppState,
     actor: &CurrentUser,
@@ -524,7 +543,8 @@ pub async fn bulk_set_status(
     let mut refusals = Vec::new();
     for &user_id in user_ids {
         match set_status(state, actor, user_id, status).await {
-            Ok(()) => changed += 1,
+            Ok(true) => changed += 1,
+            Ok(false) => {}
             Err(AppError::Form(errors)) => refusals.push(errors.message),
             Err(AppError::NotFound) => refusals.push("찾을 수 없는 회원이 있습니다.".to_owned()),
             Err(other) => return Err(other),

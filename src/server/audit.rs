@@ -17,6 +17,7 @@ pub struct Change<'a> {
     pub after: Option<String>,
 }
 
+/// The actor's e-mail is read from the database (their session may predate a change of it).
 pub async fn record(
     tx: &mut PgConnection,
     actor: &CurrentUser,
@@ -24,7 +25,7 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO admin_audit_log (actor_id, actor_email, target_id, target_email, action, before, after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         VALUES ($1, COALESCE((SELECT email FROM users WHERE id = $1), $2), $3, $4, $5, $6, $7)",
     )
     .bind(actor.id)
     .bind(&actor.email)

@@ -86,6 +86,20 @@ pub async fn validate_credentials(
     })
 }
 
+/// Whether the account is still ACTIVE with the role `user` records. Asked once the new
+/// session is filed under the user: an admin's lock or role change that committed while the
+/// password was being checked ended every session but this one, which did not exist yet.
+pub async fn still_has_access(state: &AppState, user: &CurrentUser) -> Result<bool, ServerError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT role, status FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_optional(&state.db)
+            .await?;
+    Ok(row.is_some_and(|(role, status)| {
+        role == user.role.as_str() && status == UserStatus::Active.as_str()
+    }))
+}
+
 /// The signed-in user, or `Unauthenticated`.
 pub async fn require_user() -> Result<CurrentUser, AppError> {
     user_session()

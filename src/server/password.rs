@@ -36,10 +36,11 @@ impl PasswordHasher {
         let _permit = self.permit().await?;
         let password = SecretString::from(password.expose());
         let cost = self.cost;
-        let hash = spawn_blocking_with_tracing(move || {
-            bcrypt::non_truncating_hash(password.expose_secret(), cost)
-        })
-        .await??;
+        // `Password` holds at most 72 bytes, all of which bcrypt reads. (The crate's
+        // non-truncating variant refuses exactly 72, counting the terminator it appends.)
+        let hash =
+            spawn_blocking_with_tracing(move || bcrypt::hash(password.expose_secret(), cost))
+                .await??;
         Ok(hash)
     }
 
@@ -56,15 +57,13 @@ impl PasswordHasher {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = spawn_blocking_with_tracing(move || {
-            let password = password.expose_secret();
-            match bcrypt::non_truncating_verify(password, &hash) {
-                Err(bcrypt::BcryptError::Truncation(_)) => {
-                    // Longer than bcrypt can read: never a match, but spend the same time.
-                    let _ = bcrypt::verify(&password.as_bytes()[..72], &hash);
-                    Ok(false)
-                }
-                other => other,
+            let password = password.expose_secret().as_bytes();
+            if password.len() > Password::MAX_BYTES {
+                // Longer than any password can be: never a match, but spend the same time.
+                let _ = bcrypt::verify(&password[..Password::MAX_BYTES], &hash);
+                return Ok(false);
             }
+            bcrypt::verify(password, &hash)
         })
         .await??;
         Ok(known && matches)

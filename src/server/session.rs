@@ -9,7 +9,8 @@ use crate::domain::CurrentUser;
 /// session's expiry (and so the Redis key's TTL) is set by the session layer.
 const CURRENT_USER_KEY: &str = "current_user";
 
-/// How long a session lives without use (the platform design's 7 days).
+/// How long a session lives (the platform design's 7 days), counted from sign-in or the last
+/// change to the session: reading a session does not extend it.
 pub const SESSION_LIFETIME: time::Duration = time::Duration::days(7);
 
 pub struct UserSession {

@@ -3,15 +3,14 @@
 //!
 //! tower-sessions keys a session by its id only (`{id}` -> record); this keeps a Redis set
 //! `user_sessions:{user_id}` of those ids beside it. Deleting a session's key ends it at once
-//! on every node. Ids of sessions that expired by themselves are pruned when the set is read.
+//! on every node. The set has no expiry of its own (a session can outlive any fixed TTL given
+//! to it); ids of sessions that expired by themselves are pruned whenever it is written or read.
 
 use tower_sessions_redis_store::fred::{
     self,
     prelude::{KeysInterface, Pool as RedisPool, SetsInterface},
 };
 use uuid::Uuid;
-
-use super::session::SESSION_LIFETIME;
 
 #[derive(Clone)]
 pub struct SessionRegistry {
@@ -32,12 +31,10 @@ impl SessionRegistry {
         user_id: Uuid,
         session_id: &str,
     ) -> Result<(), fred::error::Error> {
-        let key = key(user_id);
-        self.redis.sadd::<(), _, _>(&key, session_id).await?;
-        // The set lives as long as the newest session can.
         self.redis
-            .expire::<(), _>(&key, SESSION_LIFETIME.whole_seconds(), None)
-            .await
+            .sadd::<(), _, _>(key(user_id), session_id)
+            .await?;
+        self.open_sessions(user_id).await.map(|_| ())
     }
 
     /// The ids of the user's sessions that are still alive.

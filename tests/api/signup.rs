@@ -262,3 +262,39 @@ async fn a_signed_in_user_is_sent_home_from_the_signup_page() {
 
     assert_redirect_to(&browser.get_page("/signup").await, "/profile");
 }
+
+#[tokio::test]
+async fn a_password_of_exactly_72_bytes_is_accepted_and_signs_in() {
+    let app = spawn_app().await;
+    // 24 different Hangul syllables: 72 bytes in UTF-8, all of which bcrypt reads.
+    let password = "봄여름가을겨울아침점심저녁하늘바다산강별달해구름";
+    assert_eq!(password.len(), 72);
+
+    let response = app
+        .client()
+        .sign_up(&[
+            ("email", "long-pass@example.com"),
+            ("password", password),
+            ("password_confirm", password),
+        ])
+        .await;
+
+    assert_eq!(response.status().as_u16(), 200);
+    let login = app
+        .client()
+        .call(
+            "login",
+            &[("email", "long-pass@example.com"), ("password", password)],
+        )
+        .await;
+    assert_eq!(login.status().as_u16(), 200);
+    let shorter = &password[..69];
+    let wrong = app
+        .client()
+        .call(
+            "login",
+            &[("email", "long-pass@example.com"), ("password", shorter)],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 400, "the last syllable counts");
+}

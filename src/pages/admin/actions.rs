@@ -18,7 +18,9 @@ pub async fn set_user_status(
     respond(async move {
         let actor = auth::require_admin().await?;
         let (user_id, status) = (parse_user_id(&user_id)?, parse_status(&status)?);
-        admin::set_status(&auth::state()?, &actor, user_id, status).await
+        admin::set_status(&auth::state()?, &actor, user_id, status)
+            .await
+            .map(|_| ())
     })
     .await
 }
@@ -36,7 +38,9 @@ pub async fn set_user_role(
         let role = role
             .parse::<Role>()
             .map_err(|_| AppError::Form(crate::error::FormErrors::new("권한을 선택해 주세요.")))?;
-        admin::set_role(&auth::state()?, &actor, user_id, role).await
+        admin::set_role(&auth::state()?, &actor, user_id, role)
+            .await
+            .map(|_| ())
     })
     .await
 }
