@@ -24,6 +24,7 @@ cargo build --quiet --features ssr --bin user-service
 psql "$pg_url/postgres" -qc "CREATE DATABASE \"$db\""
 
 export DATABASE_URL="$pg_url/$db" REDIS_URL="$redis_url" COOKIE_SECURE=false BCRYPT_COST=4 \
+  SIGN_IN_LIMIT_PER_MINUTE=10000 SIGN_UP_LIMIT_PER_HOUR=10000 \
   LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}"
 export E2E_ADMIN_EMAIL=admin@e2e-test.kr E2E_ADMIN_PASSWORD="e2e-admin-$RANDOM-pass"
 ./target/debug/user-service migrate >/dev/null

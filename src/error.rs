@@ -79,6 +79,8 @@ pub enum AppError {
     NotFound,
     #[error("요청 형식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.")]
     BadRequest,
+    #[error("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.")]
+    TooManyRequests,
     #[error("서비스를 일시적으로 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.")]
     Unavailable,
     #[error("요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")]
@@ -93,6 +95,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::TooManyRequests => 429,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
         }

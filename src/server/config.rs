@@ -39,6 +39,29 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// `BCRYPT_COST`, the work factor of new password hashes.
     pub bcrypt_cost: u32,
+    /// How many sign-in and sign-up attempts one client address may make.
+    pub throttle: ThrottleSettings,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleSettings {
+    /// `SIGN_IN_LIMIT_PER_MINUTE`: sign-in attempts per client address per minute.
+    pub sign_in_per_minute: u32,
+    /// `SIGN_UP_LIMIT_PER_HOUR`: sign-ups per client address per hour.
+    pub sign_up_per_hour: u32,
+    /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
+    /// gateway that sets it; otherwise anyone could claim any address).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            sign_in_per_minute: 10,
+            sign_up_per_hour: 20,
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 /// Reads a variable; a set-but-empty variable counts as unset.
@@ -104,6 +127,33 @@ impl Settings {
             })?,
         };
         let bcrypt_cost = bcrypt_cost(get)?;
+        let defaults = ThrottleSettings::default();
+        let limit = |name: &'static str, fallback: u32| match get(name) {
+            None => Ok(fallback),
+            Some(raw) => {
+                raw.trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        value: raw,
+                        hint: "use a whole number of at least 1",
+                    })
+            }
+        };
+        let throttle = ThrottleSettings {
+            sign_in_per_minute: limit("SIGN_IN_LIMIT_PER_MINUTE", defaults.sign_in_per_minute)?,
+            sign_up_per_hour: limit("SIGN_UP_LIMIT_PER_HOUR", defaults.sign_up_per_hour)?,
+            trust_forwarded_for: match get("TRUST_FORWARDED_FOR") {
+                None => false,
+                Some(raw) => parse_bool(&raw).ok_or(ConfigError::Invalid {
+                    name: "TRUST_FORWARDED_FOR",
+                    value: raw,
+                    hint: "use true or false",
+                })?,
+            },
+        };
         Ok(Self {
             database,
             redis_url: redis_url.into(),
@@ -111,6 +161,7 @@ impl Settings {
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             cookie_secure,
             bcrypt_cost,
+            throttle,
         })
     }
 }

@@ -22,4 +22,5 @@ pub mod session_registry;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
 pub mod users;

@@ -31,6 +31,7 @@ use super::{
     session::SESSION_LIFETIME,
     session_registry::SessionRegistry,
     state::AppState,
+    throttle::{self, Throttle},
 };
 use crate::app::{shell, App};
 
@@ -72,6 +73,9 @@ impl Application {
             leptos_options,
             db,
             sessions: SessionRegistry::new(redis.clone()),
+            throttle: Throttle {
+                settings: settings.throttle,
+            },
             redis,
             hasher,
         };
@@ -98,9 +102,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        // The peer address feeds the sign-in throttle.
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
@@ -148,6 +157,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(correct_server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            throttle::throttle_auth_attempts,
+        ))
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_requests,
         ))

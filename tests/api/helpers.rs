@@ -12,7 +12,7 @@ use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool
 use user_service::{
     domain::{Email, Password, PersonName, PhoneNumber, Role, UserStatus},
     server::{
-        config::{DatabaseSettings, Settings},
+        config::{DatabaseSettings, Settings, ThrottleSettings},
         password::PasswordHasher,
         startup::{Application, SESSION_COOKIE},
     },
@@ -45,13 +45,25 @@ pub struct TestApp {
 /// Options for `spawn_app_with`.
 pub struct AppOptions {
     pub cookie_secure: bool,
+    pub throttle: ThrottleSettings,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            cookie_secure: false,
+            // Tests sign in many times from one address; the throttle tests set their own.
+            throttle: ThrottleSettings {
+                sign_in_per_minute: 10_000,
+                sign_up_per_hour: 10_000,
+                trust_forwarded_for: false,
+            },
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(AppOptions {
-        cookie_secure: false,
-    })
-    .await
+    spawn_app_with(AppOptions::default()).await
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
@@ -74,6 +86,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         site_root: "target/site".into(),
         cookie_secure: options.cookie_secure,
         bcrypt_cost: 4,
+        throttle: options.throttle,
     };
     let app = Application::build(settings)
         .await

@@ -247,6 +247,7 @@ async fn signing_in_replaces_the_session_id() {
 async fn the_session_cookie_is_http_only_same_site_and_secure_when_configured() {
     let app = spawn_app_with(AppOptions {
         cookie_secure: true,
+        ..AppOptions::default()
     })
     .await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;

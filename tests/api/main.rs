@@ -14,4 +14,5 @@ mod profile;
 mod security;
 mod seed;
 mod signup;
+mod throttle;
 mod withdraw;

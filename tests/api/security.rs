@@ -102,6 +102,7 @@ async fn pages_get_a_content_security_policy_with_the_nonce_of_their_scripts() {
 async fn hsts_is_sent_when_cookies_are_secure() {
     let app = spawn_app_with(AppOptions {
         cookie_secure: true,
+        ..AppOptions::default()
     })
     .await;
 
