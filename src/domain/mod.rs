@@ -23,7 +23,7 @@ pub use next_path::NextPath;
 pub use password::{Password, PasswordError};
 pub use person_name::PersonName;
 pub use phone_number::{PhoneNumber, PhoneNumberError};
-pub use profile::{format_kst, Profile, StoreProfile};
+pub use profile::{format_kst, korea_time, Profile, StoreProfile};
 pub use role::{Role, UnknownRole};
 pub use store::{Address, BusinessHours, Industry, StoreName, COMMON_INDUSTRIES};
 pub use text::TextError;

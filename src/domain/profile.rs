@@ -26,11 +26,15 @@ pub struct StoreProfile {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A moment as owners read it: Korea time (UTC+9, no daylight saving), e.g. `2026-11-25 14:03`.
+/// Korea time: UTC+9, no daylight saving.
+pub fn korea_time() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// A moment as owners read it, in Korea time, e.g. `2026-11-25 14:03`.
 pub fn format_kst(moment: &DateTime<Utc>) -> String {
-    let korea = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
     moment
-        .with_timezone(&korea)
+        .with_timezone(&korea_time())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }

@@ -1,7 +1,7 @@
 //! The admin console's SQL and rules: the user table at a million users, a user's page, and
 //! the actions (status, role, sessions) with their guards and audit records.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -16,7 +16,7 @@ use crate::{
             AuditAction, AuditPage, Dashboard, MatchCount, UserDetail, UserPage, UserRow,
             NOT_SETTABLE, SETTABLE_STATUSES,
         },
-        CurrentUser, Direction, Role, SortKey, UserQuery, UserStatus,
+        korea_time, CurrentUser, Direction, Role, SortKey, UserQuery, UserStatus,
     },
     error::{AppError, FormErrors},
 };
@@ -256,34 +256,22 @@ pub async fn dashboard(db: &PgPool) -> Result<Dashboard, sqlx::Error> {
         sqlx::query_as("SELECT status, role, count(*) FROM users GROUP BY status, role")
             .fetch_all(db)
             .await?;
+    let total = |matches: &dyn Fn(&(String, String, i64)) -> bool| -> u64 {
+        counts
+            .iter()
+            .filter(|c| matches(c))
+            .map(|c| c.2 as u64)
+            .sum()
+    };
     let by_status = UserStatus::ALL
         .into_iter()
-        .map(|s| {
-            (
-                s,
-                counts
-                    .iter()
-                    .filter(|c| c.0 == s.as_str())
-                    .map(|c| c.2 as u64)
-                    .sum(),
-            )
-        })
+        .map(|s| (s, total(&|c| c.0 == s.as_str())))
         .collect();
     let by_role = Role::ALL
         .into_iter()
-        .map(|r| {
-            (
-                r,
-                counts
-                    .iter()
-                    .filter(|c| c.1 == r.as_str())
-                    .map(|c| c.2 as u64)
-                    .sum(),
-            )
-        })
+        .map(|r| (r, total(&|c| c.1 == r.as_str())))
         .collect();
-    let korea = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
-    let today = Utc::now().with_timezone(&korea).date_naive();
+    let today = Utc::now().with_timezone(&korea_time()).date_naive();
     let first = today - Duration::days(29);
     let per_day: Vec<(NaiveDate, i64)> = sqlx::query_as(
         "SELECT (created_at AT TIME ZONE 'Asia/Seoul')::date AS day, count(*)
