@@ -21,11 +21,17 @@ use uuid::Uuid;
 
 /// The PostgreSQL server the tests create their databases on (no database name).
 pub fn pg_server_url() -> String {
-    std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_PG_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "postgres://user_service:user_service@127.0.0.1:5432".into())
 }
 
 pub fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
 }
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
