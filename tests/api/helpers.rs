@@ -119,9 +119,11 @@ impl TestApp {
     pub fn client(&self) -> TestClient {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         self.jars.lock().unwrap().push(jar.clone());
+        // A request that hangs fails the test instead of stalling the whole run.
         let client = Client::builder()
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap();
         TestClient {
