@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, Change},
-    error::ServerError,
     state::AppState,
 };
 use crate::{
@@ -369,11 +368,7 @@ pub async fn set_status(
     if target.status == status {
         // Already so: end the sessions again in case an earlier attempt could not reach Redis.
         if status != UserStatus::Active {
-            state
-                .sessions
-                .end_all(user_id, None)
-                .await
-                .map_err(ServerError::from)?;
+            state.sessions.end_all(user_id, None).await?;
         }
         return Ok(false);
     }
@@ -424,11 +419,7 @@ pub async fn set_role(
         .ok_or(AppError::NotFound)?;
     if target.role == role {
         // Already so: end the sessions again in case an earlier attempt could not reach Redis.
-        state
-            .sessions
-            .end_all(user_id, None)
-            .await
-            .map_err(ServerError::from)?;
+        state.sessions.end_all(user_id, None).await?;
         return Ok(false);
     }
     if target.status == UserStatus::Withdrawn {
@@ -474,11 +465,7 @@ async fn apply(
     audit::record(&mut tx, actor, change).await?;
     tx.commit().await?;
     if end_sessions {
-        state
-            .sessions
-            .end_all(user_id, None)
-            .await
-            .map_err(ServerError::from)?;
+        state.sessions.end_all(user_id, None).await?;
     }
     tracing::info!(actor = %actor.id, target = %user_id, action = action.as_str(), after = ?after, "admin action");
     Ok(())
@@ -498,11 +485,7 @@ pub async fn end_sessions(
     // The record is written in the transaction first and committed once the sessions are gone:
     // no record without the action, and no action whose record could not be written.
     let mut tx = state.db.begin().await?;
-    let ended = state
-        .sessions
-        .end_all(user_id, None)
-        .await
-        .map_err(ServerError::from)?;
+    let ended = state.sessions.end_all(user_id, None).await?;
     audit::record(
         &mut tx,
         actor,
