@@ -104,7 +104,9 @@ if [ "$for_tests" = true ]; then
   step "Chromium for the browser tests"
   if [ -x /usr/bin/chromium ]; then
     note "/usr/bin/chromium"
-  elif apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]' && grep -qi debian /etc/os-release; then
+  elif (. /etc/os-release && [ "${ID:-}" = debian ]); then
+    # Debian packages a real chromium (Ubuntu's is a snap). apt_install updates the package
+    # lists first: on a fresh machine they are empty and apt-cache knows no candidate yet.
     apt_install chromium
   else
     # Ubuntu's chromium is a snap, which does not run everywhere: use Playwright's own build.

@@ -11,7 +11,7 @@ use crate::{
     components::{content_security_policy, NotFoundPage},
     pages::{
         AdminUsersPage, AuditPage, DashboardPage, HomePage, LoginPage, PasswordPage, ProfilePage,
-        SignupPage, UserDetailPage, WithdrawPage,
+        SessionsPage, SignupPage, UserDetailPage, WithdrawPage,
     },
 };
 
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/password") view=PasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile/sessions") view=SessionsPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/withdraw") view=WithdrawPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>

@@ -101,6 +101,20 @@ impl AppError {
         }
     }
 
+    /// The heading of the page that shows the error on its own.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::Forbidden => "접근 권한이 없습니다",
+            AppError::NotFound => "페이지를 찾을 수 없습니다",
+            AppError::Unavailable => "일시적으로 이용할 수 없습니다",
+            AppError::TooManyRequests => "잠시 후 다시 시도해 주세요",
+            AppError::Unauthenticated => "로그인이 필요합니다",
+            AppError::Form(_) | AppError::BadRequest | AppError::Internal => {
+                "요청을 처리하지 못했습니다"
+            }
+        }
+    }
+
     /// A form error marking every `(field, message)` of a parser's verdict.
     pub fn invalid(fields: Vec<(String, String)>) -> Self {
         AppError::Form(FormErrors::new(CHECK_INPUT).fields(fields))
@@ -140,9 +154,15 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
             | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
-            // The browser could not reach the server or read its answer.
+            // On the server these mean the request itself could not be read (a body that is
+            // not UTF-8, say): the caller's fault. In the browser they mean the server could
+            // not be reached or its answer read.
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
-                AppError::Unavailable
+                if cfg!(feature = "ssr") {
+                    AppError::BadRequest
+                } else {
+                    AppError::Unavailable
+                }
             }
             _ => AppError::Internal,
         }

@@ -6,6 +6,7 @@ pub fn AccountNav(current: &'static str) -> impl IntoView {
     let tabs = [
         ("/profile", "내 정보"),
         ("/profile/password", "비밀번호 변경"),
+        ("/profile/sessions", "로그인 기기"),
         ("/profile/withdraw", "회원 탈퇴"),
     ];
     view! {

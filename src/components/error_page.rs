@@ -8,13 +8,12 @@ use crate::error::AppError;
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
     set_http_status(error.status_code());
-    let (title, action) = match &error {
-        AppError::Forbidden => ("접근 권한이 없습니다", ("/", "내 화면으로 가기")),
-        AppError::NotFound => ("페이지를 찾을 수 없습니다", ("/", "처음으로 가기")),
-        AppError::Unavailable => ("일시적으로 이용할 수 없습니다", ("", "다시 시도")),
-        AppError::TooManyRequests => ("잠시 후 다시 시도해 주세요", ("", "다시 시도")),
-        AppError::Unauthenticated => ("로그인이 필요합니다", ("/login", "로그인")),
-        _ => ("요청을 처리하지 못했습니다", ("", "다시 시도")),
+    let title = error.title();
+    let action = match &error {
+        AppError::Forbidden => ("/", "내 화면으로 가기"),
+        AppError::NotFound => ("/", "처음으로 가기"),
+        AppError::Unauthenticated => ("/login", "로그인"),
+        _ => ("", "다시 시도"),
     };
     view! {
         <Title text=title/>

@@ -48,9 +48,10 @@ pub async fn login(
         }
         let email = parsed_email.map_err(|_| AppError::BadRequest)?;
         let state = auth::state()?;
-        match auth::validate_credentials(&state, &email, SecretString::from(password)).await {
+        let session = user_session().await?;
+        let password = SecretString::from(password);
+        match auth::validate_credentials(&state, &email, password, session.client()).await {
             Ok(user) => {
-                let session = user_session().await?;
                 session.log_in(&user).await?;
                 if !auth::still_has_access(&state, &user).await? {
                     session.log_out().await?;

@@ -5,6 +5,7 @@ mod home;
 mod login;
 mod password;
 mod profile;
+mod sessions;
 mod signup;
 mod withdraw;
 
@@ -13,6 +14,7 @@ pub use home::HomePage;
 pub use login::{Login, LoginPage};
 pub use password::PasswordPage;
 pub use profile::ProfilePage;
+pub use sessions::SessionsPage;
 pub use signup::SignupPage;
 pub use withdraw::WithdrawPage;
 

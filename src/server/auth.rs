@@ -4,6 +4,7 @@
 use secrecy::SecretString;
 
 use super::{
+    client::Client,
     context::{app_state, user_session},
     error::ServerError,
     lockout,
@@ -32,11 +33,17 @@ impl From<sqlx::Error> for SignInError {
 
 /// Checks an e-mail and password. The same bcrypt work is done whether the account exists,
 /// the password is wrong or the account is not ACTIVE, so timing reveals nothing.
-#[tracing::instrument(name = "sign in", skip_all, fields(user_id = tracing::field::Empty))]
+/// Every attempt is logged with its result, reason and client address; never the password.
+#[tracing::instrument(
+    name = "sign in",
+    skip_all,
+    fields(user_id = tracing::field::Empty, address = ?client.address)
+)]
 pub async fn validate_credentials(
     state: &AppState,
     email: &Email,
     password: SecretString,
+    client: &Client,
 ) -> Result<CurrentUser, SignInError> {
     let stored = users::find_credentials(&state.db, email).await?;
     let hash = stored.as_ref().map(|s| s.password_hash.clone());

@@ -1,7 +1,7 @@
 //! Configuration from the environment (and `.env`), twelve-factor style. Every problem is one
 //! clear line naming the variable, never a panic.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
@@ -41,6 +41,28 @@ pub struct Settings {
     pub bcrypt_cost: u32,
     /// How many sign-in and sign-up attempts one client address may make.
     pub throttle: ThrottleSettings,
+    /// How long a signed-in session may sit idle, and live at most.
+    pub session: SessionSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// `OWNER_IDLE_TIMEOUT`: an owner's session ends after this long without a request.
+    pub owner_idle: Duration,
+    /// `ADMIN_IDLE_TIMEOUT`: the same for an admin, shorter because an admin can do more.
+    pub admin_idle: Duration,
+    /// `SESSION_MAX_LIFETIME`: any session ends this long after sign-in, however busy.
+    pub absolute: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            owner_idle: Duration::from_secs(24 * 3600),
+            admin_idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +176,12 @@ impl Settings {
                 })?,
             },
         };
+        let session_defaults = SessionSettings::default();
+        let session = SessionSettings {
+            owner_idle: duration(get, "OWNER_IDLE_TIMEOUT", session_defaults.owner_idle)?,
+            admin_idle: duration(get, "ADMIN_IDLE_TIMEOUT", session_defaults.admin_idle)?,
+            absolute: duration(get, "SESSION_MAX_LIFETIME", session_defaults.absolute)?,
+        };
         Ok(Self {
             database,
             redis_url: redis_url.into(),
@@ -162,7 +190,23 @@ impl Settings {
             cookie_secure,
             bcrypt_cost,
             throttle,
+            session,
         })
+    }
+}
+
+/// A duration written the human way (`30m`, `24h`, `7days`), at least one second.
+fn duration(get: Lookup, name: &'static str, fallback: Duration) -> Result<Duration, ConfigError> {
+    match get(name) {
+        None => Ok(fallback),
+        Some(raw) => humantime::parse_duration(raw.trim())
+            .ok()
+            .filter(|d| *d >= Duration::from_secs(1))
+            .ok_or(ConfigError::Invalid {
+                name,
+                value: raw,
+                hint: "use a duration such as 30m, 24h or 7days",
+            }),
     }
 }
 
@@ -235,6 +279,26 @@ mod tests {
         assert!(s.cookie_secure);
         assert_eq!(s.bcrypt_cost, 12);
         assert_eq!(s.site_root, "target/site");
+        assert_eq!(s.session, SessionSettings::default());
+        assert_eq!(s.session.admin_idle, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn session_lifetimes_read_human_durations() {
+        let mut vars = REQUIRED.to_vec();
+        vars.extend([
+            ("OWNER_IDLE_TIMEOUT", "12h"),
+            ("ADMIN_IDLE_TIMEOUT", "15m"),
+            ("SESSION_MAX_LIFETIME", "3days"),
+        ]);
+        let s = settings(&vars).unwrap();
+        assert_eq!(s.session.owner_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(s.session.admin_idle, Duration::from_secs(15 * 60));
+        assert_eq!(s.session.absolute, Duration::from_secs(3 * 24 * 3600));
+        let mut bad = REQUIRED.to_vec();
+        bad.push(("ADMIN_IDLE_TIMEOUT", "soon"));
+        let err = settings(&bad).unwrap_err().to_string();
+        assert!(err.contains("ADMIN_IDLE_TIMEOUT"), "{err}");
     }
 
     #[test]

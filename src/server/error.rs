@@ -11,6 +11,8 @@ pub enum ServerError {
     Database(#[from] sqlx::Error),
     #[error("the session store failed")]
     Session(#[from] tower_sessions::session::Error),
+    #[error("the session store failed")]
+    SessionStore(#[from] tower_sessions::session_store::Error),
     #[error("a Redis command failed")]
     Redis(#[from] tower_sessions_redis_store::fred::error::Error),
     #[error("password hashing failed")]
@@ -39,6 +41,7 @@ impl ServerError {
             ServerError::Session(tower_sessions::session::Error::Store(
                 tower_sessions::session_store::Error::Backend(_),
             )) => true,
+            ServerError::SessionStore(tower_sessions::session_store::Error::Backend(_)) => true,
             ServerError::Redis(e) => {
                 use tower_sessions_redis_store::fred::error::ErrorKind;
                 matches!(

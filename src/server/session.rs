@@ -1,21 +1,113 @@
-//! The one typed door to the session. Only this file knows the session's keys.
+//! The one typed door to the session. Only this file knows the session's keys, and every
+//! request that asks who is signed in goes through [`UserSession::current_user`], which is
+//! where idle and absolute lifetimes are enforced.
 
-use tower_sessions::Session;
+use std::{str::FromStr, time::Duration};
 
-use super::{context::app_state, error::ServerError, session_registry::SessionRegistry};
-use crate::domain::CurrentUser;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tower_sessions::{session::Id, Expiry, Session};
+use uuid::Uuid;
 
-/// The signed-in user, `{userId, role, email}` as the platform design describes it. The
-/// session's expiry (and so the Redis key's TTL) is set by the session layer.
+use super::{
+    client::Client, config::SessionSettings, context::app_state, error::ServerError,
+    session_registry::SessionRegistry, state::AppState,
+};
+use crate::domain::{CurrentUser, Role};
+
+/// The signed-in user, `{userId, role, email}` as the platform design describes it.
 const CURRENT_USER_KEY: &str = "current_user";
+/// When and where the session started and when it was last used: see [`SessionInfo`].
+pub(super) const SESSION_INFO_KEY: &str = "session_info";
 
-/// How long a session lives (the platform design's 7 days), counted from sign-in or the last
-/// change to the session: reading a session does not extend it.
-pub const SESSION_LIFETIME: time::Duration = time::Duration::days(7);
+/// What a signed-in session records about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Names the session on the sessions page. Not its id: the id is the cookie's secret and
+    /// never leaves the cookie.
+    pub handle: Uuid,
+    pub started_at: DateTime<Utc>,
+    /// Updated at most every [`SessionPolicy::touch_interval`], to spare Redis a write per
+    /// request.
+    pub last_seen_at: DateTime<Utc>,
+    pub browser: String,
+    pub address: Option<String>,
+}
+
+impl SessionInfo {
+    fn starting(now: DateTime<Utc>, client: &Client) -> Self {
+        Self {
+            handle: Uuid::new_v4(),
+            started_at: now,
+            last_seen_at: now,
+            browser: client.browser_label(),
+            address: client.address.map(|a| a.to_string()),
+        }
+    }
+}
+
+/// Idle timeout by role and an absolute limit: after either, the next request is anonymous.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    settings: SessionSettings,
+}
+
+/// The longest a session's "last used" may lag behind: the idle clock's precision.
+const MAX_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+impl SessionPolicy {
+    pub fn new(settings: SessionSettings) -> Self {
+        Self { settings }
+    }
+
+    fn idle_timeout(&self, role: Role) -> chrono::Duration {
+        let idle = match role {
+            Role::Owner => self.settings.owner_idle,
+            Role::Admin => self.settings.admin_idle,
+        };
+        chrono_duration(idle)
+    }
+
+    /// When the session ends if it is not used again.
+    pub fn ends_at(&self, info: &SessionInfo, role: Role) -> DateTime<Utc> {
+        let idle_end = info.last_seen_at + self.idle_timeout(role);
+        let absolute_end = info.started_at + chrono_duration(self.settings.absolute);
+        idle_end.min(absolute_end)
+    }
+
+    pub fn has_ended(&self, info: &SessionInfo, role: Role, now: DateTime<Utc>) -> bool {
+        now >= self.ends_at(info, role)
+    }
+
+    /// How stale "last used" may get before a request records it again: a tenth of the idle
+    /// timeout, at most a minute.
+    fn touch_interval(&self, role: Role) -> chrono::Duration {
+        (self.idle_timeout(role) / 10).min(chrono_duration(MAX_TOUCH_INTERVAL))
+    }
+
+    pub fn absolute_limit(&self) -> Duration {
+        self.settings.absolute
+    }
+}
+
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Redis keeps whole seconds: rounded up, so Redis never drops a session before
+/// [`SessionPolicy::has_ended`] would.
+fn expiry_at(moment: DateTime<Utc>) -> Expiry {
+    let seconds = moment.timestamp() + i64::from(moment.timestamp_subsec_nanos() > 0);
+    let at = time::OffsetDateTime::from_unix_timestamp(seconds)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    Expiry::AtDateTime(at)
+}
 
 pub struct UserSession {
     session: Session,
     registry: SessionRegistry,
+    policy: SessionPolicy,
+    client: Client,
 }
 
 impl UserSession {
@@ -23,30 +115,60 @@ impl UserSession {
         let session = leptos_axum::extract::<Session>()
             .await
             .map_err(|e| ServerError::Extract(e.to_string()))?;
-        Ok(Self {
-            session,
-            registry: app_state()?.sessions,
-        })
+        let state = app_state()?;
+        let client = Client::of_current_request(state.throttle.settings.trust_forwarded_for);
+        Ok(Self::new(session, &state, client))
     }
 
     /// For plain axum handlers, which get the session from their extractor.
-    pub fn new(session: Session, registry: SessionRegistry) -> Self {
-        Self { session, registry }
+    pub fn new(session: Session, state: &AppState, client: Client) -> Self {
+        Self {
+            session,
+            registry: state.sessions.clone(),
+            policy: state.session_policy,
+            client,
+        }
     }
 
+    /// Who the request is from, as logged for sign-in attempts.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The signed-in user, or `None`: also when the session sat idle too long for the user's
+    /// role or reached its absolute limit, in which case it is deleted here.
     pub async fn current_user(&self) -> Result<Option<CurrentUser>, ServerError> {
-        Ok(self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?)
+        let Some(user) = self.session.get::<CurrentUser>(CURRENT_USER_KEY).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        let info = self.session.get::<SessionInfo>(SESSION_INFO_KEY).await?;
+        let Some(mut info) = info.filter(|info| !self.policy.has_ended(info, user.role, now))
+        else {
+            tracing::info!(user_id = %user.id, "session ended by its lifetime");
+            self.session.flush().await?;
+            return Ok(None);
+        };
+        if now - info.last_seen_at >= self.policy.touch_interval(user.role) {
+            info.last_seen_at = now;
+            self.write_info(&info, user.role).await?;
+        }
+        Ok(Some(user))
     }
 
     /// Starts a signed-in session under a new id, so an id planted before sign-in (session
     /// fixation) is worthless, and files it under the user.
     pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
         self.session.insert(CURRENT_USER_KEY, user).await?;
+        self.write_info(&SessionInfo::starting(Utc::now(), &self.client), user.role)
+            .await?;
         self.renew(user).await
     }
 
-    /// Gives the session a new id (the old one is deleted) and files it under the user.
+    /// Gives the session a new id (the old one is deleted) and files it under the user. The
+    /// session keeps its start, so the absolute limit still counts from sign-in.
     pub async fn renew(&self, user: &CurrentUser) -> Result<(), ServerError> {
+        self.keep_expiry(user.role).await?;
         self.session.cycle_id().await?;
         // Saved now rather than at the end of the response, so the new id is known here.
         self.session.save().await?;
@@ -59,7 +181,7 @@ impl UserSession {
     /// Replaces what the session knows of the user (after an e-mail change).
     pub async fn update_user(&self, user: &CurrentUser) -> Result<(), ServerError> {
         self.session.insert(CURRENT_USER_KEY, user).await?;
-        Ok(())
+        self.keep_expiry(user.role).await
     }
 
     /// Ends every other session of the signed-in user; this one stays.
@@ -68,8 +190,123 @@ impl UserSession {
         Ok(self.registry.end_all(user.id, keep.as_deref()).await?)
     }
 
+    /// The user's open sessions, this one marked, most recently used first.
+    pub async fn open_sessions(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<(SessionInfo, bool)>, ServerError> {
+        let this = self.session.id().map(|id| id.to_string());
+        let mut sessions: Vec<(SessionInfo, bool)> = self
+            .registry
+            .describe(user.id)
+            .await?
+            .into_iter()
+            .map(|(id, info)| {
+                let is_this = Some(&id) == this.as_ref();
+                (info, is_this)
+            })
+            .collect();
+        sessions.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.last_seen_at.cmp(&a.0.last_seen_at)));
+        Ok(sessions)
+    }
+
+    /// Ends the user's session named `handle`, unless it is this one (that is what logging out
+    /// is for). Whether a session was ended.
+    pub async fn end_session(&self, user: &CurrentUser, handle: Uuid) -> Result<bool, ServerError> {
+        let this = self.session.id().map(|id| id.to_string());
+        self.registry
+            .end_by_handle(user.id, handle, this.as_deref())
+            .await
+    }
+
     /// Deletes the session from Redis: the old cookie signs nobody in afterwards.
     pub async fn log_out(&self) -> Result<(), ServerError> {
         Ok(self.session.flush().await?)
+    }
+
+    async fn write_info(&self, info: &SessionInfo, role: Role) -> Result<(), ServerError> {
+        self.session.insert(SESSION_INFO_KEY, info).await?;
+        self.session
+            .set_expiry(Some(expiry_at(self.policy.ends_at(info, role))));
+        Ok(())
+    }
+
+    /// tower-sessions stamps the layer's default expiry on every save; a session this request
+    /// changes gets its own end again.
+    async fn keep_expiry(&self, role: Role) -> Result<(), ServerError> {
+        if let Some(info) = self.session.get::<SessionInfo>(SESSION_INFO_KEY).await? {
+            self.session
+                .set_expiry(Some(expiry_at(self.policy.ends_at(&info, role))));
+        }
+        Ok(())
+    }
+}
+
+/// A session id as the store knows it, from the string the registry keeps.
+pub(super) fn parse_session_id(raw: &str) -> Option<Id> {
+    Id::from_str(raw).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn policy() -> SessionPolicy {
+        SessionPolicy::new(SessionSettings::default())
+    }
+
+    fn info(started: DateTime<Utc>, last_seen: DateTime<Utc>) -> SessionInfo {
+        SessionInfo {
+            handle: Uuid::nil(),
+            started_at: started,
+            last_seen_at: last_seen,
+            browser: String::new(),
+            address: None,
+        }
+    }
+
+    #[test]
+    fn admins_time_out_after_30_idle_minutes_and_owners_after_a_day() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let session = info(start, start);
+        let p = policy();
+        assert!(!p.has_ended(&session, Role::Admin, start + chrono::Duration::minutes(29)));
+        assert!(p.has_ended(&session, Role::Admin, start + chrono::Duration::minutes(30)));
+        assert!(!p.has_ended(&session, Role::Owner, start + chrono::Duration::hours(23)));
+        assert!(p.has_ended(&session, Role::Owner, start + chrono::Duration::hours(24)));
+    }
+
+    #[test]
+    fn a_busy_session_still_ends_seven_days_after_sign_in() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let just_used = start + chrono::Duration::days(7) - chrono::Duration::minutes(1);
+        let session = info(start, just_used);
+        assert_eq!(
+            policy().ends_at(&session, Role::Owner),
+            start + chrono::Duration::days(7)
+        );
+        assert!(policy().has_ended(&session, Role::Owner, start + chrono::Duration::days(7)));
+    }
+
+    #[test]
+    fn last_use_is_recorded_at_most_once_a_minute() {
+        assert_eq!(
+            policy().touch_interval(Role::Owner),
+            chrono::Duration::minutes(1)
+        );
+        assert_eq!(
+            policy().touch_interval(Role::Admin),
+            chrono::Duration::minutes(1)
+        );
+        let short = SessionPolicy::new(SessionSettings {
+            owner_idle: Duration::from_secs(2),
+            ..SessionSettings::default()
+        });
+        assert_eq!(
+            short.touch_interval(Role::Owner),
+            chrono::Duration::milliseconds(200)
+        );
     }
 }

@@ -13,7 +13,10 @@ use sqlx::{
     PgPool,
 };
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    timeout::TimeoutLayer, trace::TraceLayer,
+};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_redis_store::{
     fred::prelude::{ClientLike, Config as RedisConfig, Pool as RedisPool, ReconnectPolicy},
@@ -26,9 +29,9 @@ use super::{
     config::{redact_url, DatabaseSettings, Settings},
     health,
     password::PasswordHasher,
-    security,
+    plain_pages, security,
     server_fn_status::correct_server_fn_error_status,
-    session::SESSION_LIFETIME,
+    session::SessionPolicy,
     session_registry::SessionRegistry,
     state::AppState,
     throttle::{self, Throttle},
@@ -40,6 +43,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request waits for a database connection or a Redis reply during an outage
 /// before it gets the "temporarily unavailable" page.
 const BACKEND_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest any request may take before it is answered 503: no request can hang, whatever
+/// it waits for. Generous, so a sign-in queued behind a storm of others still completes.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub const SESSION_COOKIE: &str = "user_service_session";
 
 pub struct Application {
@@ -73,6 +79,7 @@ impl Application {
             leptos_options,
             db,
             sessions: SessionRegistry::new(redis.clone()),
+            session_policy: SessionPolicy::new(settings.session),
             throttle: Throttle {
                 settings: settings.throttle,
             },
@@ -120,7 +127,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
+        // Each signed-in session sets its own end (see session.rs); this bounds any other.
+        .with_expiry(Expiry::OnInactivity(time_duration(
+            state.session_policy.absolute_limit(),
+        )));
     let headers = security::static_headers(settings.cookie_secure);
     let security_headers =
         axum::middleware::map_response(move |mut response: axum::response::Response| {
@@ -165,9 +175,22 @@ fn router(state: AppState, settings: &Settings) -> Router {
             security::refuse_cross_site_requests,
         ))
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
+        // A panic anywhere below answers 500 (made readable just above) instead of dropping
+        // the connection.
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(plain_pages::explain_empty_errors))
+        .layer(CompressionLayer::new())
         .layer(security_headers)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+fn time_duration(duration: Duration) -> time::Duration {
+    time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)
 }
 
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {

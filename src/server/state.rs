@@ -3,7 +3,10 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
 
-use super::{password::PasswordHasher, session_registry::SessionRegistry, throttle::Throttle};
+use super::{
+    password::PasswordHasher, session::SessionPolicy, session_registry::SessionRegistry,
+    throttle::Throttle,
+};
 
 /// What every request handler and server function can reach. Cheap to clone: each field is a
 /// handle. Holds no per-user data, so any node can serve any request.
@@ -14,5 +17,6 @@ pub struct AppState {
     pub redis: RedisPool,
     pub hasher: PasswordHasher,
     pub sessions: SessionRegistry,
+    pub session_policy: SessionPolicy,
     pub throttle: Throttle,
 }

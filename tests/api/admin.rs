@@ -4,9 +4,7 @@ use user_service::domain::{Role, UserStatus};
 use crate::helpers::{assert_redirect_to, spawn_app, TestApp, TestClient, TestUser};
 
 async fn signed_in(app: &TestApp, user: &TestUser) -> TestClient {
-    let browser = app.client();
-    assert_eq!(browser.log_in(user).await.status().as_u16(), 302);
-    browser
+    app.signed_in(user).await
 }
 
 async fn status_of(app: &TestApp, user: &TestUser) -> String {

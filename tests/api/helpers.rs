@@ -12,7 +12,7 @@ use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool
 use user_service::{
     domain::{Email, Password, PersonName, PhoneNumber, Role, UserStatus},
     server::{
-        config::{DatabaseSettings, Settings, ThrottleSettings},
+        config::{DatabaseSettings, SessionSettings, Settings, ThrottleSettings},
         password::PasswordHasher,
         startup::{Application, SESSION_COOKIE},
     },
@@ -46,12 +46,16 @@ pub struct TestApp {
     pub db_name: String,
     redis: RedisPool,
     jars: std::sync::Mutex<Vec<Arc<reqwest::cookie::Jar>>>,
+    /// Stops the server (and its runtime's thread) when the test is done.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// Options for `spawn_app_with`.
 pub struct AppOptions {
     pub cookie_secure: bool,
     pub throttle: ThrottleSettings,
+    pub session: SessionSettings,
+    pub bcrypt_cost: u32,
 }
 
 impl Default for AppOptions {
@@ -64,6 +68,9 @@ impl Default for AppOptions {
                 sign_up_per_hour: 10_000,
                 trust_forwarded_for: false,
             },
+            session: SessionSettings::default(),
+            // Fast hashing: tests sign in hundreds of times.
+            bcrypt_cost: 4,
         }
     }
 }
@@ -91,22 +98,45 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         cookie_secure: options.cookie_secure,
-        bcrypt_cost: 4,
+        bcrypt_cost: options.bcrypt_cost,
         throttle: options.throttle,
+        session: options.session,
     };
-    let app = Application::build(settings)
-        .await
-        .expect("the app starts against a fresh database");
-    let address = app.local_addr();
-    let db = app.state().db.clone();
-    let redis = app.state().redis.clone();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    // The app runs on a multi-threaded runtime of its own, as in production, rather than on
+    // the test's single thread: a test awaiting a response never holds up the server.
+    let (started, ready) = tokio::sync::oneshot::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the test server");
+        runtime.block_on(async move {
+            let app = Application::build(settings)
+                .await
+                .expect("the app starts against a fresh database");
+            let handles = (
+                app.local_addr(),
+                app.state().db.clone(),
+                app.state().redis.clone(),
+            );
+            let _ = started.send(handles);
+            let _ = app
+                .run_until_stopped(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+    });
+    let (address, db, redis) = ready.await.expect("the test server started");
     TestApp {
         address,
         db,
         db_name,
         redis,
         jars: Default::default(),
+        stop: Some(stop),
     }
 }
 
@@ -117,10 +147,16 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> TestClient {
+        self.client_as("user-service-tests")
+    }
+
+    /// A client that names itself `user_agent`, as a browser does.
+    pub fn client_as(&self, user_agent: &str) -> TestClient {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         self.jars.lock().unwrap().push(jar.clone());
         // A request that hangs fails the test instead of stalling the whole run.
         let client = Client::builder()
+            .user_agent(user_agent)
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
@@ -168,6 +204,18 @@ impl TestApp {
         }
     }
 
+    /// A client signed in as `user`.
+    pub async fn signed_in(&self, user: &TestUser) -> TestClient {
+        let browser = self.client();
+        assert_eq!(browser.log_in(user).await.status().as_u16(), 302, "sign-in");
+        browser
+    }
+
+    /// Seconds until Redis drops the session, as the store set it.
+    pub async fn session_ttl(&self, session_id: &str) -> i64 {
+        self.redis.ttl::<i64, _>(session_id).await.unwrap()
+    }
+
     pub async fn session_exists(&self, session_id: &str) -> bool {
         self.redis.exists::<u32, _>(session_id).await.unwrap() == 1
     }
@@ -175,6 +223,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         let sessions: Vec<String> = self
             .jars
             .lock()

@@ -2,7 +2,9 @@
 //! One test binary, one module per feature.
 
 mod admin;
+mod authorization;
 mod cli;
+mod fuzz;
 mod health;
 mod helpers;
 mod lockout;
@@ -13,6 +15,8 @@ mod password;
 mod profile;
 mod security;
 mod seed;
+mod sessions;
 mod signup;
 mod throttle;
+mod timing;
 mod withdraw;

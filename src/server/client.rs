@@ -1,0 +1,131 @@
+//! Who is on the other end of a request: the client address (behind a gateway, the one it
+//! reports) and the browser, for the sign-in log, the throttle and the sessions page.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use http::{header, Extensions, HeaderMap};
+
+/// The longest User-Agent kept: enough for any real browser, bounded against abuse.
+const MAX_USER_AGENT_BYTES: usize = 512;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    pub address: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// `trust_forwarded_for` takes the address from `X-Forwarded-For`: only behind a gateway
+    /// that sets it, otherwise anyone could claim any address.
+    pub fn from_request(
+        headers: &HeaderMap,
+        extensions: &Extensions,
+        trust_forwarded_for: bool,
+    ) -> Self {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = trust_forwarded_for
+            .then(|| {
+                headers
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(',').next())
+                    .and_then(|first| first.trim().parse().ok())
+            })
+            .flatten();
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| truncate(ua.trim(), MAX_USER_AGENT_BYTES).to_owned())
+            .filter(|ua| !ua.is_empty());
+        Self {
+            address: forwarded.or(peer),
+            user_agent,
+        }
+    }
+
+    /// The client of the request a server function is serving.
+    pub fn of_current_request(trust_forwarded_for: bool) -> Self {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .map(|parts| Self::from_request(&parts.headers, &parts.extensions, trust_forwarded_for))
+            .unwrap_or_default()
+    }
+
+    /// "Chrome · Windows 10", "Safari · iPhone", or a plain fallback, in Korean where the
+    /// parser knows nothing.
+    pub fn browser_label(&self) -> String {
+        let parsed = self
+            .user_agent
+            .as_deref()
+            .and_then(|ua| woothee::parser::Parser::new().parse(ua));
+        let known = |value: &str| !value.is_empty() && value != woothee::woothee::VALUE_UNKNOWN;
+        let parts: Vec<&str> = parsed
+            .map(|p| [p.name, p.os].into_iter().filter(|v| known(v)).collect())
+            .unwrap_or_default();
+        if parts.is_empty() {
+            "알 수 없는 브라우저".to_owned()
+        } else {
+            parts.join(" · ")
+        }
+    }
+}
+
+fn truncate(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(user_agent: &str) -> Client {
+        Client {
+            address: None,
+            user_agent: Some(user_agent.to_owned()),
+        }
+    }
+
+    #[test]
+    fn browsers_are_named_with_their_system() {
+        let chrome = client("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36");
+        assert_eq!(chrome.browser_label(), "Chrome · Windows 10");
+        let iphone = client("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1");
+        assert_eq!(iphone.browser_label(), "Safari · iPhone");
+        assert_eq!(client("curl/8.5.0").browser_label(), "HTTP Library");
+        assert_eq!(Client::default().browser_label(), "알 수 없는 브라우저");
+        assert_eq!(client("\u{0}\u{0}").browser_label(), "알 수 없는 브라우저");
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_when_trusted() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().unwrap());
+        let mut extensions = Extensions::new();
+        extensions.insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        let trusted = Client::from_request(&headers, &extensions, true);
+        assert_eq!(trusted.address, Some([203, 0, 113, 7].into()));
+        let untrusted = Client::from_request(&headers, &extensions, false);
+        assert_eq!(untrusted.address, Some([10, 0, 0, 1].into()));
+    }
+
+    #[test]
+    fn long_user_agents_are_cut_at_a_character_boundary() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::USER_AGENT, "a".repeat(2000).parse().unwrap());
+        let cut = Client::from_request(&headers, &Extensions::new(), false);
+        assert_eq!(
+            cut.user_agent.map(|ua| ua.len()),
+            Some(MAX_USER_AGENT_BYTES)
+        );
+        assert_eq!(truncate("가나다", 4), "가");
+    }
+}
