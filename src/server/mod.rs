@@ -16,6 +16,7 @@ pub mod health;
 pub mod lockout;
 pub mod password;
 pub mod plain_pages;
+pub mod redis_guard;
 pub mod security;
 pub mod seed;
 pub mod server_fn_status;

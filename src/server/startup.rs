@@ -29,7 +29,7 @@ use super::{
     config::{redact_url, DatabaseSettings, Settings},
     health,
     password::PasswordHasher,
-    plain_pages, security,
+    plain_pages, redis_guard, security,
     server_fn_status::correct_server_fn_error_status,
     session::SessionPolicy,
     session_registry::SessionRegistry,
@@ -166,6 +166,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
             shell,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            redis_guard::refuse_while_redis_is_down,
+        ))
         .layer(axum::middleware::from_fn(correct_server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -44,10 +44,13 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub db: PgPool,
     pub db_name: String,
+    pg_server: String,
+    redis_url: String,
     redis: RedisPool,
+    settings: Settings,
     jars: std::sync::Mutex<Vec<Arc<reqwest::cookie::Jar>>>,
-    /// Stops the server (and its runtime's thread) when the test is done.
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The first instance; it stops when the test is done.
+    node: Node,
 }
 
 /// Options for `spawn_app_with`.
@@ -56,6 +59,10 @@ pub struct AppOptions {
     pub throttle: ThrottleSettings,
     pub session: SessionSettings,
     pub bcrypt_cost: u32,
+    /// Another PostgreSQL server (no database name) than `TEST_PG_URL`'s.
+    pub pg_server: Option<String>,
+    /// Another Redis than `TEST_REDIS_URL`'s.
+    pub redis_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -71,6 +78,8 @@ impl Default for AppOptions {
             session: SessionSettings::default(),
             // Fast hashing: tests sign in hundreds of times.
             bcrypt_cost: 4,
+            pg_server: None,
+            redis_url: None,
         }
     }
 }
@@ -82,7 +91,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     LazyLock::force(&TRACING);
     let db_name = format!("user_service_test_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{}/postgres", pg_server_url()))
+    let pg_server = options.pg_server.unwrap_or_else(pg_server_url);
+    let redis = options.redis_url.unwrap_or_else(redis_url);
+    let mut admin = PgConnection::connect(&format!("{pg_server}/postgres"))
         .await
         .expect("PostgreSQL must be running for the tests (TEST_PG_URL)");
     admin
@@ -92,9 +103,9 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 
     let settings = Settings {
         database: DatabaseSettings {
-            url: format!("{}/{db_name}", pg_server_url()).into(),
+            url: format!("{pg_server}/{db_name}").into(),
         },
-        redis_url: redis_url().into(),
+        redis_url: redis.clone().into(),
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         cookie_secure: options.cookie_secure,
@@ -102,8 +113,38 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         throttle: options.throttle,
         session: options.session,
     };
-    // The app runs on a multi-threaded runtime of its own, as in production, rather than on
-    // the test's single thread: a test awaiting a response never holds up the server.
+    let node = start_node(settings.clone()).await;
+    TestApp {
+        address: node.address,
+        db: node.db.clone(),
+        db_name,
+        pg_server,
+        redis_url: redis,
+        redis: node.redis.clone(),
+        settings,
+        jars: Default::default(),
+        node,
+    }
+}
+
+/// One running instance of the app.
+pub struct Node {
+    pub address: SocketAddr,
+    db: PgPool,
+    redis: RedisPool,
+    /// Stops the server (and its runtime's thread) when dropped.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+/// Starts the app on a multi-threaded runtime of its own, as in production, rather than on
+/// the test's single thread: a test awaiting a response never holds up the server.
+async fn start_node(settings: Settings) -> Node {
     let (started, ready) = tokio::sync::oneshot::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -130,19 +171,28 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         });
     });
     let (address, db, redis) = ready.await.expect("the test server started");
-    TestApp {
+    Node {
         address,
         db,
-        db_name,
         redis,
-        jars: Default::default(),
-        stop: Some(stop),
+        _stop: stop,
     }
 }
 
 impl TestApp {
+    /// A second instance of the app on its own port, sharing this one's PostgreSQL database
+    /// and Redis, as two nodes behind a load balancer do.
+    pub async fn another_node(&self) -> Node {
+        start_node(self.settings.clone()).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// The first instance, the one `url` and `client` talk to.
+    pub fn node(&self) -> &Node {
+        &self.node
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
@@ -223,9 +273,6 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
         let sessions: Vec<String> = self
             .jars
             .lock()
@@ -236,7 +283,8 @@ impl Drop for TestApp {
             })
             .unwrap_or_default();
         let db_name = self.db_name.clone();
-        let redis = redis_url();
+        let server = self.pg_server.clone();
+        let redis = self.redis_url.clone();
         // Drop runs inside the test's runtime, which cannot block: clean up on a thread of
         // its own with a small runtime.
         let _ = std::thread::spawn(move || {
@@ -245,7 +293,6 @@ impl Drop for TestApp {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                let server = pg_server_url();
                 // The users' session indexes (`user_sessions:{id}`) and the sessions in them,
                 // and their failed sign-in counts.
                 let mut keys = sessions;
@@ -366,6 +413,19 @@ impl TestClient {
         let form = signup_form(fields);
         let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.call("signup", &borrowed).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The same browser (its cookies) talking to another node.
+    pub fn talking_to(&self, node: &Node) -> TestClient {
+        TestClient {
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            base: node.url(""),
+        }
     }
 
     pub fn session_id(&self) -> Option<String> {

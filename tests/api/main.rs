@@ -3,6 +3,7 @@
 
 mod admin;
 mod authorization;
+mod backends;
 mod cli;
 mod fuzz;
 mod health;
@@ -10,6 +11,7 @@ mod helpers;
 mod lockout;
 mod login;
 mod logout;
+mod outages;
 mod pages;
 mod password;
 mod profile;
@@ -19,4 +21,5 @@ mod sessions;
 mod signup;
 mod throttle;
 mod timing;
+mod two_nodes;
 mod withdraw;

@@ -194,11 +194,11 @@ async fn a_taken_email_or_phone_is_a_message_on_that_field() {
 }
 
 #[tokio::test]
-async fn racing_signups_with_one_email_create_one_account() {
+async fn a_hundred_signups_with_one_email_at_once_create_one_account() {
     let app = Arc::new(spawn_app().await);
     let email = "race@example.com";
     let mut handles = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..100 {
         let app = app.clone();
         handles.push(tokio::spawn(async move {
             let response = app.client().sign_up(&[("email", email)]).await;
@@ -216,7 +216,14 @@ async fn racing_signups_with_one_email_create_one_account() {
         let (status, fields) = handle.await.unwrap();
         match status {
             200 => created += 1,
-            400 => assert_eq!(fields[0].0, "email", "{fields:?}"),
+            400 => {
+                assert_eq!(fields.len(), 1, "{fields:?}");
+                assert_eq!(fields[0].0, "email");
+                assert!(
+                    fields[0].1.starts_with("이미 가입된 이메일입니다"),
+                    "{fields:?}"
+                );
+            }
             other => panic!("unexpected status {other}"),
         }
     }

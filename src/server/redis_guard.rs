@@ -1,0 +1,44 @@
+//! Answers 503 at once while Redis is unreachable, for the requests that need it (any with a
+//! session cookie, and every form post), instead of letting each wait out the command timeout.
+//! Anonymous page views go on: they need no session.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, Method},
+    middleware::Next,
+    response::Response,
+};
+use tower_sessions_redis_store::fred::prelude::ClientLike;
+
+use super::{plain_pages::error_response, startup::SESSION_COOKIE, state::AppState};
+use crate::error::AppError;
+
+pub async fn refuse_while_redis_is_down(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let connected = state.redis.clients().iter().any(|c| c.is_connected());
+    if connected || !needs_redis(&request) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        path = request.uri().path(),
+        "Redis is unreachable: answered 503 at once"
+    );
+    error_response(request.headers(), AppError::Unavailable)
+}
+
+fn needs_redis(request: &Request) -> bool {
+    let has_session = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookies| {
+            cookies
+                .split(';')
+                .any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
+        });
+    has_session || request.method() == Method::POST
+}

@@ -1,0 +1,248 @@
+//! Redis and PostgreSQL stopped under load (each a private instance on a spare port): requests
+//! get a quick "temporarily unavailable" answer, never a hang or a panic; the app serves again
+//! within 2 seconds of the service returning, by itself; nothing committed is lost.
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use user_service::domain::{Role, UserStatus};
+
+use crate::{
+    backends::{PrivatePostgres, PrivateRedis},
+    helpers::{signup_form, spawn_app_with, value_of, AppOptions, TestApp, TestClient},
+};
+
+/// The longest an answer may take while a service is down: the 2 s backend timeout plus
+/// slack for a loaded machine.
+const QUICK: Duration = Duration::from_millis(3_000);
+/// How soon after the service returns the app must serve again.
+const RECOVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    sent: Instant,
+    latency: Duration,
+    /// `None`: no HTTP answer at all (a reset or a client timeout).
+    status: Option<u16>,
+}
+
+/// Signed-in page loads from a few workers, recorded until `finish`.
+struct Load {
+    running: Arc<AtomicBool>,
+    samples: Arc<Mutex<Vec<Sample>>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(app: &TestApp, browser: &TestClient, path: &'static str, workers: usize) -> Self {
+        let running = Arc::new(AtomicBool::new(true));
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let workers = (0..workers)
+            .map(|_| {
+                let browser = browser.talking_to(app.node());
+                let (running, samples) = (running.clone(), samples.clone());
+                tokio::spawn(async move {
+                    while running.load(Ordering::Relaxed) {
+                        let sent = Instant::now();
+                        let status = browser
+                            .client
+                            .get(browser.url(path))
+                            .header("accept", "text/html")
+                            .send()
+                            .await
+                            .ok()
+                            .map(|r| r.status().as_u16());
+                        let latency = sent.elapsed();
+                        samples.lock().unwrap().push(Sample {
+                            sent,
+                            latency,
+                            status,
+                        });
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+            })
+            .collect();
+        Self {
+            running,
+            samples,
+            workers,
+        }
+    }
+
+    async fn finish(self) -> Vec<Sample> {
+        self.running.store(false, Ordering::Relaxed);
+        for worker in self.workers {
+            worker.await.unwrap();
+        }
+        let samples = self.samples.lock().unwrap().clone();
+        samples
+    }
+}
+
+/// Polls `path` until it answers 200; how long that took.
+async fn time_to_recover(browser: &TestClient, path: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        if browser.get_page(path).await.status().as_u16() == 200 {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the app never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Checks the samples: every request got an answer, 200 or 503 only, and the ones sent while
+/// the service was down were all 503 and quick.
+fn check(samples: &[Sample], down: Instant, up: Instant) -> (usize, Duration) {
+    assert!(!samples.is_empty());
+    let mut unavailable = 0;
+    let mut slowest_while_down = Duration::ZERO;
+    for sample in samples {
+        let status = sample.status.expect("every request gets an HTTP answer");
+        assert!(status == 200 || status == 503, "unexpected status {status}");
+        // Sent once the service was gone, answered before it was back.
+        let while_down = sample.sent > down && sample.sent + sample.latency < up;
+        if while_down {
+            assert_eq!(status, 503, "a request during the outage");
+            slowest_while_down = slowest_while_down.max(sample.latency);
+        }
+        if status == 503 {
+            unavailable += 1;
+            assert!(sample.latency < QUICK, "a 503 took {:?}", sample.latency);
+        }
+    }
+    assert!(unavailable > 0, "the outage was never noticed");
+    (unavailable, slowest_while_down)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_gives_quick_503s_and_the_app_recovers_by_itself() {
+    let mut redis = PrivateRedis::start();
+    let app = spawn_app_with(AppOptions {
+        redis_url: Some(redis.url()),
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+    let saved = browser
+        .call(
+            "profile/owner",
+            &[("name", "장애전"), ("phone_number", "010-4444-5555")],
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 200);
+
+    let load = Load::start(&app, &browser, "/profile", 4);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::task::block_in_place(|| redis.stop());
+    let down = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    // While Redis is down: the Korean page for a browser, the error for the hydrated app, and
+    // a change attempted now changes nothing.
+    let page = browser.get_page("/profile").await;
+    assert_eq!(page.status().as_u16(), 503);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("일시적으로 이용할 수 없습니다"));
+    let refused = browser
+        .call(
+            "profile/owner",
+            &[("name", "장애중"), ("phone_number", "010-4444-5555")],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 503);
+    let ready = app.client().get_page("/readyz").await;
+    assert_eq!(ready.status().as_u16(), 503);
+
+    tokio::task::block_in_place(|| redis.restart());
+    let up = Instant::now();
+    let recovery = time_to_recover(&browser, "/profile").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let samples = load.finish().await;
+
+    let (unavailable, slowest) = check(&samples, down, up);
+    assert!(recovery < RECOVERY, "serving again took {recovery:?}");
+    // Nothing committed was lost: the change from before, not the refused one; and the
+    // session itself survived Redis' restart.
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(owner.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "장애전");
+    println!(
+        "redis outage: {} requests, {unavailable} answered 503, slowest while down {slowest:?}, \
+         serving again {recovery:?} after Redis returned",
+        samples.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_gives_quick_503s_and_the_app_recovers_by_itself() {
+    let postgres = tokio::task::block_in_place(PrivatePostgres::start);
+    let app = spawn_app_with(AppOptions {
+        pg_server: Some(postgres.server_url()),
+        ..AppOptions::default()
+    })
+    .await;
+    // An owner signs up (committed: user and store), and stays signed in.
+    let form = signup_form(&[]);
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let browser = app.client();
+    assert_eq!(browser.call("signup", &fields).await.status().as_u16(), 200);
+
+    let load = Load::start(&app, &browser, "/profile", 4);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::task::block_in_place(|| postgres.stop());
+    let down = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    let page = browser.get_page("/profile").await;
+    assert_eq!(page.status().as_u16(), 503);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("일시적으로 이용할 수 없습니다"));
+    let another = signup_form(&[]);
+    let fields: Vec<(&str, &str)> = another.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = app.client().call("signup", &fields).await;
+    assert_eq!(refused.status().as_u16(), 503);
+    let ready = app.client().get_page("/readyz").await;
+    assert_eq!(ready.status().as_u16(), 503);
+
+    tokio::task::block_in_place(|| postgres.restart());
+    let up = Instant::now();
+    let recovery = time_to_recover(&browser, "/profile").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let samples = load.finish().await;
+
+    let (unavailable, slowest) = check(&samples, down, up);
+    assert!(recovery < RECOVERY, "serving again took {recovery:?}");
+    // The sign-up from before the crash is there, whole; the refused one left nothing.
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT u.email FROM users u JOIN stores s ON s.user_id = u.id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(emails, vec![value_of(&form, "email").to_owned()]);
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+    println!(
+        "postgres outage: {} requests, {unavailable} answered 503, slowest while down {slowest:?}, \
+         serving again {recovery:?} after PostgreSQL returned",
+        samples.len()
+    );
+}
