@@ -14,6 +14,7 @@ mod logout;
 mod outages;
 mod pages;
 mod password;
+mod process;
 mod profile;
 mod security;
 mod seed;
