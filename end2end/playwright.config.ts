@@ -15,7 +15,8 @@ export default defineConfig({
   workers: 2,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
-  timeout: 30_000,
+  // Room for two hydrations of the debug bundle on a busy machine (see waitForHydration).
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   use: {
     baseURL,

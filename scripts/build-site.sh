@@ -36,5 +36,11 @@ if [ "$profile" = release ]; then
 fi
 
 cp style/main.css "$site/pkg/user-service.css"
+# Compressed once here, not by the server on every request (it sends the .gz to browsers that
+# accept gzip). Quick for the debug bundle, smallest for the release one.
+level=$([ "$profile" = release ] && echo 9 || echo 1)
+for file in "$site"/pkg/*.wasm "$site"/pkg/*.js "$site"/pkg/*.css; do
+  gzip "-$level" --keep --force "$file"
+done
 cp -R public/. "$site/"
 step "site ready in $site ($(du -h "$site/pkg/user-service_bg.wasm" | cut -f1) wasm)"

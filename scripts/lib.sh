@@ -22,9 +22,10 @@ wasm_opt() {
   "$bin" "$@"
 }
 
-# A TCP port nobody listens on, from a random start.
+# A TCP port nobody listens on, from a random start below Linux's ephemeral range (32768 and
+# up), so that no outgoing connection can be holding it either.
 free_port() {
-  local port=$((20000 + RANDOM % 20000))
+  local port=$((20000 + RANDOM % 12000))
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
   echo "$port"
 }

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 step "first run? Compiling tools and both halves of the app takes 20-30 minutes on 2 cores; later runs a few"
-bash scripts/setup.sh --for-tests || die "set-up failed"
+# Ends the run before any test could run, still with the summary line CI reads.
+fail_early() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; printf '\nsummary: 0 passed, 1 failed\n'; exit 1; }
+
+bash scripts/setup.sh --for-tests || fail_early "set-up failed"
 
 passed=0
 failed=0
@@ -18,8 +21,16 @@ log_dir=$(mktemp -d)
 # A private Redis for this run, on a free port, stopped at the end.
 redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
-  --logfile "$log_dir/redis.log" || die "cannot start a private Redis"
-trap 'redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1; rm -rf "$log_dir"' EXIT
+  --logfile "$log_dir/redis.log" || fail_early "cannot start a private Redis"
+finish() { # stops the private Redis; keeps its log when something failed, for a look later
+  [ "${failed:-0}" -gt 0 ] && cp "$log_dir/redis.log" target/test-redis.log 2>/dev/null
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1
+  rm -rf "$log_dir"
+}
+trap finish EXIT
+for _ in $(seq 1 40); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.25; done
+redis-cli -p "$redis_port" ping >/dev/null 2>&1 ||
+  fail_early "the private Redis on port $redis_port did not start: $(tail -n 3 "$log_dir/redis.log")"
 export TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 export TEST_PG_URL="${TEST_PG_URL:-postgres://user_service:user_service@127.0.0.1:5432}"
 

@@ -47,9 +47,13 @@ export async function createOwner(status: Status = 'ACTIVE', options: OwnerOptio
   }
 }
 
-/** Waits until the wasm bundle has hydrated the page (set by `hydrate()` in src/lib.rs). */
+/**
+ * Waits until the wasm bundle has hydrated the page (set by `hydrate()` in src/lib.rs). The
+ * tests run the debug bundle (about 15 MB): a fresh browser context compiles it anew, which on
+ * two busy cores has taken over 10 seconds, so this waits longer than other expectations.
+ */
 export async function waitForHydration(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
 }
 
 export async function signIn(page: Page, account: Account) {

@@ -45,7 +45,11 @@ test.describe('signing in with the app hydrated', () => {
       { email: 'nobody-here@e2e-test.kr', password: owner.password },
       locked,
     ]) {
+      // The message is the same every time: wait for this attempt's own answer, so the next
+      // one is not typed while this one is still coming back.
+      const answered = page.waitForResponse((response) => response.url().endsWith('/api/login'));
       await signIn(page, attempt);
+      await answered;
       await expect(page.getByRole('alert')).toHaveText(GENERIC_FAILURE);
       await expect(page).toHaveURL(/\/login$/);
       // The e-mail stays; the password does not.

@@ -80,12 +80,16 @@ test('an owner signs up, edits everything, changes the password, withdraws and s
   await page.getByLabel('새 비밀번호 확인').fill(newPassword);
   await page.getByRole('button', { name: '비밀번호 변경' }).click();
   await expect(page.getByRole('status')).toContainText('비밀번호를 변경했습니다.');
+  // The profile's data has arrived too. (Signing out while it is still loading would make
+  // that request fail with 401, rightly, and Chrome would log it.)
+  await expect(page.getByTestId('signed-in-email')).toHaveText(newEmail);
 
   // Sign out and in again with the new e-mail and password.
   await page.getByRole('button', { name: '로그아웃' }).click();
   await expect(page).toHaveURL(/\/login$/);
   await signIn(page, { email: newEmail, password: newPassword });
   await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByTestId('signed-in-email')).toHaveText(newEmail);
 
   // Withdraw.
   await page.getByRole('link', { name: '회원 탈퇴' }).click();

@@ -50,7 +50,7 @@ pub async fn login(
         let state = auth::state()?;
         let session = user_session().await?;
         let password = SecretString::from(password);
-        match auth::validate_credentials(&state, &email, password, session.client()).await {
+        match auth::validate_credentials(&state, &email, password, &session.client()).await {
             Ok(user) => {
                 session.log_in(&user).await?;
                 if !auth::still_has_access(&state, &user).await? {

@@ -21,7 +21,7 @@ pub async fn change_password(
         let new_password = input.parse(&user.email).map_err(AppError::invalid)?;
         let session = user_session().await?;
         accounts::change_password(
-            &auth::state()?,
+            &*auth::state()?,
             &session,
             &user,
             &input.current_password,

@@ -22,7 +22,7 @@ pub async fn get_profile() -> Result<Profile, AppError> {
     use crate::server::{accounts, auth, context::respond};
     respond(async {
         let user = auth::require_user().await?;
-        accounts::profile(&auth::state()?, &user).await
+        accounts::profile(&*auth::state()?, &user).await
     })
     .await
 }
@@ -40,7 +40,7 @@ pub async fn update_owner(#[server(flatten)] input: OwnerInput) -> Result<(), Ap
         let owner = input
             .parse()
             .map_err(|fields| AppError::invalid(fields).keeping(&kept))?;
-        accounts::update_owner(&auth::state()?, &user, &owner)
+        accounts::update_owner(&*auth::state()?, &user, &owner)
             .await
             .map_err(|e| e.keeping(&kept))?;
         leptos_axum::redirect("/profile?saved=owner");
@@ -68,7 +68,7 @@ pub async fn change_email(
         let parsed =
             Email::parse(&email).map_err(|e| AppError::field("email", e).keeping(&kept))?;
         accounts::change_email(
-            &auth::state()?,
+            &*auth::state()?,
             &user_session().await?,
             &user,
             &parsed,
@@ -97,7 +97,7 @@ pub async fn update_store(#[server(flatten)] input: StoreInput) -> Result<(), Ap
         let store = input
             .parse()
             .map_err(|fields| AppError::invalid(fields).keeping(&kept))?;
-        accounts::update_store(&auth::state()?, &user, &store)
+        accounts::update_store(&*auth::state()?, &user, &store)
             .await
             .map_err(|e| e.keeping(&kept))?;
         leptos_axum::redirect("/profile?saved=store");

@@ -15,7 +15,7 @@ pub async fn withdraw(#[server(default)] password: String) -> Result<(), AppErro
     };
     respond(async move {
         let user = auth::require_user().await?;
-        accounts::withdraw(&auth::state()?, &user_session().await?, &user, &password).await?;
+        accounts::withdraw(&*auth::state()?, &user_session().await?, &user, &password).await?;
         leptos_axum::redirect("/login?withdrawn=1");
         Ok(())
     })

@@ -176,23 +176,31 @@ pub async fn list_users(db: &PgPool, query: &UserQuery) -> Result<UserPage, sqlx
 }
 
 async fn count_matching(db: &PgPool, query: &UserQuery) -> Result<MatchCount, sqlx::Error> {
+    // The whole table: when the planner's estimate (kept by autovacuum) is far past the limit,
+    // it is the answer, and the most visited view counts nothing at all.
+    let unfiltered = is_unfiltered(query);
+    let estimate = if unfiltered {
+        sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
+            .fetch_one(db)
+            .await?
+    } else {
+        0.0
+    };
+    if estimate > (2 * COUNT_LIMIT) as f32 {
+        return Ok(MatchCount::About(estimate as u64));
+    }
     let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM users u");
     push_filters(&mut qb, query);
     qb.push(" LIMIT ")
         .push_bind(COUNT_LIMIT + 1)
         .push(") bounded");
     let count: i64 = qb.build_query_scalar().fetch_one(db).await?;
-    if count <= COUNT_LIMIT {
-        return Ok(MatchCount::Exact(count as u64));
-    }
-    if is_unfiltered(query) {
-        let estimate: f32 =
-            sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
-                .fetch_one(db)
-                .await?;
-        return Ok(MatchCount::About((estimate.max(count as f32)) as u64));
-    }
-    Ok(MatchCount::AtLeast(COUNT_LIMIT as u64))
+    Ok(match count {
+        count if count <= COUNT_LIMIT => MatchCount::Exact(count as u64),
+        // A stale or missing estimate (-1 before the first analyze) is at least corrected.
+        count if unfiltered => MatchCount::About(estimate.max(count as f32) as u64),
+        _ => MatchCount::AtLeast(COUNT_LIMIT as u64),
+    })
 }
 
 /// Every user matching a view, in its order, for the CSV export (no paging).

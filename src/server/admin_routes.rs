@@ -17,7 +17,6 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::client::Client;
 use super::{
     admin::{self, UserRowRecord},
     session::UserSession,
@@ -34,7 +33,7 @@ async fn require_admin(
     state: &AppState,
     here: &str,
 ) -> Result<CurrentUser, Response> {
-    let user = UserSession::new(session, state, Client::default())
+    let user = UserSession::new(session, state)
         .current_user()
         .await
         .map_err(|e| error_response(AppError::from(e)))?;

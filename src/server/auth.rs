@@ -127,6 +127,6 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
 }
 
 /// The state, for a server function that has passed its checks.
-pub fn state() -> Result<AppState, AppError> {
+pub fn state() -> Result<std::sync::Arc<AppState>, AppError> {
     Ok(app_state()?)
 }

@@ -17,7 +17,8 @@ pub struct Client {
 
 impl Client {
     /// `trust_forwarded_for` takes the address from `X-Forwarded-For`: only behind a gateway
-    /// that sets it, otherwise anyone could claim any address.
+    /// that adds it, otherwise anyone could claim any address. The last entry is the one the
+    /// gateway added (the address it saw); entries before it are whatever the client sent.
     pub fn from_request(
         headers: &HeaderMap,
         extensions: &Extensions,
@@ -29,10 +30,12 @@ impl Client {
         let forwarded = trust_forwarded_for
             .then(|| {
                 headers
-                    .get("x-forwarded-for")
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .next_back()
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.split(',').next())
-                    .and_then(|first| first.trim().parse().ok())
+                    .and_then(|v| v.rsplit(',').next())
+                    .and_then(|last| parse_address(last.trim()))
             })
             .flatten();
         let user_agent = headers
@@ -72,6 +75,14 @@ impl Client {
     }
 }
 
+/// An address as gateways write it: `203.0.113.7`, `2001:db8::1`, or with a port
+/// (`203.0.113.7:5123`, `[2001:db8::1]:5123`), as Azure's Application Gateway does.
+fn parse_address(text: &str) -> Option<IpAddr> {
+    text.parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
 fn truncate(text: &str, max_bytes: usize) -> &str {
     if text.len() <= max_bytes {
         return text;
@@ -105,16 +116,43 @@ mod tests {
         assert_eq!(client("\u{0}\u{0}").browser_label(), "알 수 없는 브라우저");
     }
 
-    #[test]
-    fn the_forwarded_address_counts_only_when_trusted() {
+    fn forwarded_for(value: &str, trusted: bool) -> Option<IpAddr> {
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().unwrap());
+        headers.insert("x-forwarded-for", value.parse().unwrap());
         let mut extensions = Extensions::new();
         extensions.insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
-        let trusted = Client::from_request(&headers, &extensions, true);
-        assert_eq!(trusted.address, Some([203, 0, 113, 7].into()));
-        let untrusted = Client::from_request(&headers, &extensions, false);
-        assert_eq!(untrusted.address, Some([10, 0, 0, 1].into()));
+        Client::from_request(&headers, &extensions, trusted).address
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_when_trusted() {
+        assert_eq!(
+            forwarded_for("203.0.113.7", true),
+            Some([203, 0, 113, 7].into())
+        );
+        assert_eq!(
+            forwarded_for("203.0.113.7", false),
+            Some([10, 0, 0, 1].into())
+        );
+    }
+
+    #[test]
+    fn the_gateway_entry_is_the_last_so_a_client_cannot_pick_its_address() {
+        // The client sent "1.2.3.4"; the gateway appended what it saw.
+        assert_eq!(
+            forwarded_for("1.2.3.4, 203.0.113.7", true),
+            Some([203, 0, 113, 7].into())
+        );
+        assert_eq!(
+            forwarded_for("1.2.3.4,203.0.113.7:5123", true),
+            Some([203, 0, 113, 7].into())
+        );
+        assert_eq!(
+            forwarded_for("[2001:db8::1]:443", true),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        // Garbage from the gateway: the peer address, never a guess.
+        assert_eq!(forwarded_for("nonsense", true), Some([10, 0, 0, 1].into()));
     }
 
     #[test]

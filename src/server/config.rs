@@ -71,8 +71,8 @@ pub struct ThrottleSettings {
     pub sign_in_per_minute: u32,
     /// `SIGN_UP_LIMIT_PER_HOUR`: sign-ups per client address per hour.
     pub sign_up_per_hour: u32,
-    /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
-    /// gateway that sets it; otherwise anyone could claim any address).
+    /// `TRUST_FORWARDED_FOR`: take the client address from the last `X-Forwarded-For` entry
+    /// (only behind a gateway that adds it; otherwise anyone could claim any address).
     pub trust_forwarded_for: bool,
 }
 
@@ -195,17 +195,21 @@ impl Settings {
     }
 }
 
-/// A duration written the human way (`30m`, `24h`, `7days`), at least one second.
+/// No session setting may be longer: a session that lives a year is no longer one, and the
+/// bound keeps every date computed from these far from overflowing.
+const LONGEST_SESSION_SETTING: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// A duration written the human way (`30m`, `24h`, `7days`), from one second to a year.
 fn duration(get: Lookup, name: &'static str, fallback: Duration) -> Result<Duration, ConfigError> {
     match get(name) {
         None => Ok(fallback),
         Some(raw) => humantime::parse_duration(raw.trim())
             .ok()
-            .filter(|d| *d >= Duration::from_secs(1))
+            .filter(|d| (Duration::from_secs(1)..=LONGEST_SESSION_SETTING).contains(d))
             .ok_or(ConfigError::Invalid {
                 name,
                 value: raw,
-                hint: "use a duration such as 30m, 24h or 7days",
+                hint: "use a duration from 1s to 365days, such as 30m, 24h or 7days",
             }),
     }
 }
@@ -299,6 +303,10 @@ mod tests {
         bad.push(("ADMIN_IDLE_TIMEOUT", "soon"));
         let err = settings(&bad).unwrap_err().to_string();
         assert!(err.contains("ADMIN_IDLE_TIMEOUT"), "{err}");
+        let mut endless = REQUIRED.to_vec();
+        endless.push(("SESSION_MAX_LIFETIME", "1000000years"));
+        let err = settings(&endless).unwrap_err().to_string();
+        assert!(err.contains("SESSION_MAX_LIFETIME"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What a server function needs from the request it serves: the shared state, the session,
 //! and an HTTP status that matches its error.
 
-use std::future::Future;
+use std::{future::Future, sync::Arc};
 
 use http::{header, request::Parts, StatusCode};
 use leptos::prelude::use_context;
@@ -10,8 +10,10 @@ use leptos_axum::ResponseOptions;
 use super::{error::ServerError, session::UserSession, state::AppState};
 use crate::error::AppError;
 
-pub fn app_state() -> Result<AppState, ServerError> {
-    use_context::<AppState>().ok_or(ServerError::MissingContext("application state"))
+/// Shared behind an `Arc`: a server function asks for it several times per request, and a
+/// clone is then one counter increment rather than a copy of every handle.
+pub fn app_state() -> Result<Arc<AppState>, ServerError> {
+    use_context::<Arc<AppState>>().ok_or(ServerError::MissingContext("application state"))
 }
 
 pub async fn user_session() -> Result<UserSession, ServerError> {

@@ -17,8 +17,10 @@ pub enum ServerError {
     Redis(#[from] tower_sessions_redis_store::fred::error::Error),
     #[error("password hashing failed")]
     Hashing(#[from] bcrypt::BcryptError),
-    #[error("a blocking task was cancelled or panicked")]
-    Blocking(#[from] tokio::task::JoinError),
+    #[error("password hashing is unavailable: {0}")]
+    HashingUnavailable(String),
+    #[error("too many passwords are waiting to be hashed")]
+    HashingBusy,
     #[error("the request context has no {0}")]
     MissingContext(&'static str),
     #[error("could not read the request: {0}")]
@@ -42,6 +44,7 @@ impl ServerError {
                 tower_sessions::session_store::Error::Backend(_),
             )) => true,
             ServerError::SessionStore(tower_sessions::session_store::Error::Backend(_)) => true,
+            ServerError::HashingBusy => true,
             ServerError::Redis(e) => {
                 use tower_sessions_redis_store::fred::error::ErrorKind;
                 matches!(

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tower_sessions_redis_store::fred::prelude::KeysInterface;
 use uuid::Uuid;
 
-use super::{error::ServerError, state::AppState};
+use super::{error::ServerError, state::AppState, window_counter};
 
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
@@ -24,13 +24,7 @@ fn key(user_id: Uuid) -> String {
 /// Counts a failed sign-in; returns true when this failure locked the account.
 pub async fn record_failure(state: &AppState, user_id: Uuid) -> Result<bool, ServerError> {
     let key = key(user_id);
-    let failures: i64 = state.redis.incr(&key).await?;
-    if failures == 1 {
-        state
-            .redis
-            .expire::<(), _>(&key, WINDOW_SECONDS, None)
-            .await?;
-    }
+    let failures = window_counter::count_one(&state.redis, &key, WINDOW_SECONDS).await?;
     if failures < MAX_FAILURES {
         return Ok(false);
     }

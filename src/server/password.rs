@@ -1,18 +1,17 @@
-//! bcrypt hashing and verification, off the async runtime and bounded: at most one hash per
-//! core runs at a time, so a storm of sign-ins queues here instead of starving other requests.
+//! bcrypt hashing and verification, off the async runtime on low-priority threads of their own
+//! (one per core): a storm of sign-ins queues there instead of starving other requests.
 
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
 
-use super::{error::ServerError, telemetry::spawn_blocking_with_tracing};
+use super::{error::ServerError, hashing_pool::HashingPool};
 use crate::domain::Password;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    permits: Arc<Semaphore>,
+    pool: HashingPool,
     /// Verified against when the e-mail is unknown, so that case takes as long as a wrong
     /// password and reveals nothing.
     dummy_hash: Arc<str>,
@@ -21,26 +20,26 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub async fn new(cost: u32) -> Result<Self, ServerError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let dummy_hash = spawn_blocking_with_tracing(move || {
-            bcrypt::hash("no account has this password: it only costs time", cost)
-        })
-        .await??;
+        let pool = HashingPool::start(cores)?;
+        let dummy_hash = pool
+            .run(move || bcrypt::hash("no account has this password: it only costs time", cost))
+            .await??;
         Ok(Self {
             cost,
-            permits: Arc::new(Semaphore::new(cores)),
+            pool,
             dummy_hash: dummy_hash.into(),
         })
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ServerError> {
-        let _permit = self.permit().await?;
         let password = SecretString::from(password.expose());
         let cost = self.cost;
         // `Password` holds at most 72 bytes, all of which bcrypt reads. (The crate's
         // non-truncating variant refuses exactly 72, counting the terminator it appends.)
-        let hash =
-            spawn_blocking_with_tracing(move || bcrypt::hash(password.expose_secret(), cost))
-                .await??;
+        let hash = self
+            .pool
+            .run(move || bcrypt::hash(password.expose_secret(), cost))
+            .await??;
         Ok(hash)
     }
 
@@ -51,28 +50,22 @@ impl PasswordHasher {
         password: SecretString,
         hash: Option<String>,
     ) -> Result<bool, ServerError> {
-        let _permit = self.permit().await?;
         // No hash, or one no password matches (a withdrawn account's): check the dummy.
         let hash = hash.filter(|h| h.starts_with("$2"));
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = spawn_blocking_with_tracing(move || {
-            let password = password.expose_secret().as_bytes();
-            if password.len() > Password::MAX_BYTES {
-                // Longer than any password can be: never a match, but spend the same time.
-                let _ = bcrypt::verify(&password[..Password::MAX_BYTES], &hash);
-                return Ok(false);
-            }
-            bcrypt::verify(password, &hash)
-        })
-        .await??;
+        let matches = self
+            .pool
+            .run(move || {
+                let password = password.expose_secret().as_bytes();
+                if password.len() > Password::MAX_BYTES {
+                    // Longer than any password can be: never a match, but spend the same time.
+                    let _ = bcrypt::verify(&password[..Password::MAX_BYTES], &hash);
+                    return Ok(false);
+                }
+                bcrypt::verify(password, &hash)
+            })
+            .await??;
         Ok(known && matches)
-    }
-
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ServerError> {
-        self.permits
-            .acquire()
-            .await
-            .map_err(|_| ServerError::MissingContext("password hashing permits"))
     }
 }

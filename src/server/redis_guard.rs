@@ -1,6 +1,8 @@
 //! Answers 503 at once while Redis is unreachable, for the requests that need it (any with a
 //! session cookie, and every form post), instead of letting each wait out the command timeout.
-//! Anonymous page views go on: they need no session.
+//! Anonymous page views, the bundle's files and the probes go on: they need no session.
+
+use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
@@ -14,7 +16,7 @@ use super::{plain_pages::error_response, startup::SESSION_COOKIE, state::AppStat
 use crate::error::AppError;
 
 pub async fn refuse_while_redis_is_down(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -30,6 +32,12 @@ pub async fn refuse_while_redis_is_down(
 }
 
 fn needs_redis(request: &Request) -> bool {
+    // Files and probes never read a session, cookie or not: the unavailable page keeps its
+    // stylesheet, and /readyz says itself which service is down.
+    let path = request.uri().path();
+    if path.starts_with("/pkg/") || matches!(path, "/healthz" | "/readyz" | "/favicon.svg") {
+        return false;
+    }
     let has_session = request
         .headers()
         .get_all(header::COOKIE)
@@ -38,7 +46,8 @@ fn needs_redis(request: &Request) -> bool {
         .any(|cookies| {
             cookies
                 .split(';')
-                .any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
+                .filter_map(|c| c.trim_start().strip_prefix(SESSION_COOKIE))
+                .any(|rest| rest.starts_with('='))
         });
     has_session || request.method() == Method::POST
 }

@@ -107,7 +107,7 @@ pub struct UserSession {
     session: Session,
     registry: SessionRegistry,
     policy: SessionPolicy,
-    client: Client,
+    trust_forwarded_for: bool,
 }
 
 impl UserSession {
@@ -115,24 +115,23 @@ impl UserSession {
         let session = leptos_axum::extract::<Session>()
             .await
             .map_err(|e| ServerError::Extract(e.to_string()))?;
-        let state = app_state()?;
-        let client = Client::of_current_request(state.throttle.settings.trust_forwarded_for);
-        Ok(Self::new(session, &state, client))
+        Ok(Self::new(session, &*app_state()?))
     }
 
     /// For plain axum handlers, which get the session from their extractor.
-    pub fn new(session: Session, state: &AppState, client: Client) -> Self {
+    pub fn new(session: Session, state: &AppState) -> Self {
         Self {
             session,
             registry: state.sessions.clone(),
             policy: state.session_policy,
-            client,
+            trust_forwarded_for: state.throttle.settings.trust_forwarded_for,
         }
     }
 
-    /// Who the request is from, as logged for sign-in attempts.
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// Who the request is from, as logged for sign-in attempts and kept by a new session.
+    /// Read only when needed: most requests never ask.
+    pub fn client(&self) -> Client {
+        Client::of_current_request(self.trust_forwarded_for)
     }
 
     /// The signed-in user, or `None`: also when the session sat idle too long for the user's
@@ -160,8 +159,11 @@ impl UserSession {
     /// fixation) is worthless, and files it under the user.
     pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
         self.session.insert(CURRENT_USER_KEY, user).await?;
-        self.write_info(&SessionInfo::starting(Utc::now(), &self.client), user.role)
-            .await?;
+        self.write_info(
+            &SessionInfo::starting(Utc::now(), &self.client()),
+            user.role,
+        )
+        .await?;
         self.renew(user).await
     }
 
@@ -173,7 +175,12 @@ impl UserSession {
         // Saved now rather than at the end of the response, so the new id is known here.
         self.session.save().await?;
         if let Some(id) = self.session.id() {
-            self.registry.register(user.id, &id.to_string()).await?;
+            if let Err(error) = self.registry.register(user.id, &id.to_string()).await {
+                // Unfiled, it could not be ended with the user's other sessions (password
+                // change, withdrawal, an admin's lock): better no session at all.
+                let _ = self.session.flush().await;
+                return Err(error.into());
+            }
         }
         Ok(())
     }

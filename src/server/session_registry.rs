@@ -3,8 +3,10 @@
 //!
 //! tower-sessions keys a session by its id only (`{id}` -> record); this keeps a Redis set
 //! `user_sessions:{user_id}` of those ids beside it. Deleting a session's key ends it at once
-//! on every node. The set has no expiry of its own (a session can outlive any fixed TTL given
-//! to it); ids of sessions that expired by themselves are pruned whenever it is written or read.
+//! on every node. Ids of sessions that expired by themselves are pruned whenever the set is
+//! written or read, and the set itself expires when the last session filed in it must have
+//! ended (the absolute session lifetime after that filing), so a user who never returns leaves
+//! nothing behind.
 
 use tower_sessions::SessionStore;
 use tower_sessions_redis_store::{
@@ -24,6 +26,9 @@ use super::{
 #[derive(Clone)]
 pub struct SessionRegistry {
     redis: RedisPool,
+    /// How long the set outlives its latest filing: the absolute session lifetime, in seconds
+    /// (rounded up).
+    keep_seconds: i64,
 }
 
 fn key(user_id: Uuid) -> String {
@@ -31,18 +36,28 @@ fn key(user_id: Uuid) -> String {
 }
 
 impl SessionRegistry {
-    pub fn new(redis: RedisPool) -> Self {
-        Self { redis }
+    pub fn new(redis: RedisPool, session_lifetime: std::time::Duration) -> Self {
+        let keep_seconds =
+            session_lifetime.as_secs() + u64::from(session_lifetime.subsec_nanos() > 0);
+        Self {
+            redis,
+            keep_seconds: i64::try_from(keep_seconds).unwrap_or(i64::MAX),
+        }
     }
 
+    /// Files a session under its user.
     pub async fn register(
         &self,
         user_id: Uuid,
         session_id: &str,
     ) -> Result<(), fred::error::Error> {
-        self.redis
-            .sadd::<(), _, _>(key(user_id), session_id)
+        let key = key(user_id);
+        let filing = self.redis.next().pipeline();
+        filing.sadd::<(), _, _>(&key, session_id).await?;
+        filing
+            .expire::<(), _>(&key, self.keep_seconds, None)
             .await?;
+        filing.all::<()>().await?;
         self.open_sessions(user_id).await.map(|_| ())
     }
 
@@ -50,13 +65,22 @@ impl SessionRegistry {
     pub async fn open_sessions(&self, user_id: Uuid) -> Result<Vec<String>, fred::error::Error> {
         let key = key(user_id);
         let ids: Vec<String> = self.redis.smembers(&key).await?;
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        // One round trip for all of them, however many sessions the user has.
+        let pipeline = self.redis.next().pipeline();
+        for id in &ids {
+            pipeline.exists::<(), _>(id).await?;
+        }
+        let alive: Vec<u32> = pipeline.all().await?;
         let mut open = Vec::with_capacity(ids.len());
         let mut expired = Vec::new();
-        for id in ids {
-            if self.redis.exists::<u32, _>(&id).await? == 1 {
-                open.push(id);
+        for (id, alive) in ids.into_iter().zip(alive) {
+            if alive == 1 {
+                open.push(id)
             } else {
-                expired.push(id);
+                expired.push(id)
             }
         }
         if !expired.is_empty() {

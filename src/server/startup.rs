@@ -1,7 +1,7 @@
 //! Builds the application from its settings: connections, migrations, the router with every
 //! route and layer in one list. `main` and the tests both start the app through here.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{routing::get, Router};
@@ -10,12 +10,12 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Lept
 use secrecy::ExposeSecret;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgPool,
 };
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    services::ServeDir, timeout::TimeoutLayer, trace::TraceLayer,
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_redis_store::{
@@ -43,6 +43,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request waits for a database connection or a Redis reply during an outage
 /// before it gets the "temporarily unavailable" page.
 const BACKEND_TIMEOUT: Duration = Duration::from_secs(2);
+/// A pooled connection used this recently is known to work and goes straight to its query; one
+/// idle longer is pinged first, so after a PostgreSQL restart a stale connection is replaced
+/// instead of failing a request. (sqlx's default pings before every query: a round trip each.)
+const PING_CONNECTIONS_IDLE_FOR: Duration = Duration::from_secs(1);
 /// The longest any request may take before it is answered 503: no request can hang, whatever
 /// it waits for. Generous, so a sign-in queued behind a storm of others still completes.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -78,7 +82,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             db,
-            sessions: SessionRegistry::new(redis.clone()),
+            sessions: SessionRegistry::new(redis.clone(), settings.session.absolute),
             session_policy: SessionPolicy::new(settings.session),
             throttle: Throttle {
                 settings: settings.throttle,
@@ -131,22 +135,34 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .with_expiry(Expiry::OnInactivity(time_duration(
             state.session_policy.absolute_limit(),
         )));
-    let headers = security::static_headers(settings.cookie_secure);
+    let headers: Arc<[_]> = security::static_headers(settings.cookie_secure).into();
     let security_headers =
         axum::middleware::map_response(move |mut response: axum::response::Response| {
             let headers = headers.clone();
             async move {
-                for (name, value) in headers {
-                    response.headers_mut().entry(name).or_insert(value);
+                for (name, value) in headers.iter() {
+                    response
+                        .headers_mut()
+                        .entry(name)
+                        .or_insert_with(|| value.clone());
                 }
                 response
             }
         });
-    let context_state = state.clone();
-    let fallback_state = state.clone();
+    // One shared copy for the per-request hooks: a clone is then a counter increment, not a
+    // copy of every handle.
+    let shared = Arc::new(state.clone());
+    let (context_state, fallback_state) = (shared.clone(), shared.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        // The browser bundle, compressed once by scripts/build-site.sh (`.gz` beside each
+        // file) rather than on every request: the wasm is megabytes.
+        .nest_service(
+            "/pkg",
+            ServeDir::new(std::path::Path::new(&settings.site_root).join("pkg"))
+                .precompressed_gzip(),
+        )
         .route("/admin/users.csv", get(admin_routes::users_csv))
         .route(
             "/admin/users/bulk-status",
@@ -167,21 +183,21 @@ fn router(state: AppState, settings: &Settings) -> Router {
         ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            shared.clone(),
             redis_guard::refuse_while_redis_is_down,
         ))
         .layer(axum::middleware::from_fn(correct_server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            shared,
             throttle::throttle_auth_attempts,
         ))
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_requests,
         ))
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
-        // A panic anywhere below answers 500 (made readable just above) instead of dropping
-        // the connection.
-        .layer(CatchPanicLayer::new())
+        // A panic anywhere below answers the "temporarily unavailable" page (made readable by
+        // explain_empty_errors, above) instead of dropping the connection.
+        .layer(CatchPanicLayer::custom(plain_pages::answer_panic))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -210,6 +226,15 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<PgP
         PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(BACKEND_TIMEOUT)
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_CONNECTIONS_IDLE_FOR {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options),
     )
     .await
@@ -241,8 +266,11 @@ async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
         .set_policy(ReconnectPolicy::new_exponential(0, 100, 1_000, 2))
         .build_pool(4)
         .context("cannot configure the Redis client")?;
-    let _connection_task = pool.connect();
-    tokio::time::timeout(CONNECT_TIMEOUT, pool.wait_for_connect())
+    // `init` listens for the first connection before it starts connecting. (Starting with
+    // `connect` and then `wait_for_connect` loses the race when the connection is made in
+    // between, and then waits for a second one that never comes: a start-up that hung for the
+    // whole timeout now and then under load.)
+    tokio::time::timeout(CONNECT_TIMEOUT, pool.init())
         .await
         .map_err(|_| anyhow::anyhow!("timed out after {CONNECT_TIMEOUT:?}"))
         .and_then(|r| r.map_err(anyhow::Error::from))

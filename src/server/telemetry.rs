@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 
-use tracing::Span;
 use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init_subscriber() {
@@ -16,14 +15,4 @@ pub fn init_subscriber() {
     } else {
         builder.json().flatten_event(true).try_init()
     };
-}
-
-/// `spawn_blocking` that keeps the caller's span, so the blocking work logs in context.
-pub fn spawn_blocking_with_tracing<F, R>(f: F) -> tokio::task::JoinHandle<R>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    let span = Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(f))
 }

@@ -2,18 +2,19 @@
 //! the count (fixed windows: one minute for sign-in, one hour for sign-up). Past the limit the
 //! request gets 429 and a Korean page (or, for the hydrated app, the error as JSON).
 
+use std::sync::Arc;
+
+use super::{
+    client::Client, config::ThrottleSettings, plain_pages::error_response, state::AppState,
+    window_counter,
+};
+use crate::error::AppError;
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::Response,
 };
-use tower_sessions_redis_store::fred::prelude::KeysInterface;
-
-use super::{
-    client::Client, config::ThrottleSettings, plain_pages::error_response, state::AppState,
-};
-use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct Throttle {
@@ -48,7 +49,7 @@ impl Throttle {
 }
 
 pub async fn throttle_auth_attempts(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -69,19 +70,13 @@ pub async fn throttle_auth_attempts(
     let window = chrono::Utc::now().timestamp() / limit.window_seconds;
     let key = format!("throttle:{}:{address}:{window}", limit.name);
     // If Redis is down the request goes on: the session layer will answer 503 anyway.
-    let count: i64 = match state.redis.incr(&key).await {
+    let count = match window_counter::count_one(&state.redis, &key, limit.window_seconds).await {
         Ok(count) => count,
         Err(error) => {
             tracing::warn!(error = %error, "throttle count unavailable");
             return next.run(request).await;
         }
     };
-    if count == 1 {
-        let _ = state
-            .redis
-            .expire::<(), _>(&key, limit.window_seconds, None)
-            .await;
-    }
     if count <= i64::from(limit.per_window) {
         return next.run(request).await;
     }

@@ -5,7 +5,9 @@
 use reqwest::Response;
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{signup_form, spawn_app, TestApp, TestClient, TestUser};
+use crate::helpers::{
+    borrowed, registered_server_functions, spawn_app, TestApp, TestClient, TestUser,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -90,16 +92,7 @@ impl World {
     async fn new() -> Self {
         let app = spawn_app().await;
         // B signs up for real, so B has a store for A to aim at.
-        let form = signup_form(&[]);
-        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert_eq!(
-            app.client()
-                .call("signup", &borrowed)
-                .await
-                .status()
-                .as_u16(),
-            200
-        );
+        let form = app.client().sign_up_owner().await;
         let email = crate::helpers::value_of(&form, "email").to_owned();
         let id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(&email)
@@ -261,8 +254,7 @@ async fn every_function_and_page_allows_exactly_who_it_should() {
     for actor in ACTORS {
         for (endpoint, access, form) in server_functions(&b) {
             let browser = world.browser(actor).await;
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let got = outcome(browser.call(endpoint, &form).await, false).await;
+            let got = outcome(browser.call(endpoint, &borrowed(&form)).await, false).await;
             cells += 1;
             if got != access.expected(actor) {
                 mismatches.push(format!(
@@ -362,4 +354,13 @@ async fn a_signed_in_owner_acting_on_their_own_data_never_touches_another_owners
         )
     );
     assert_eq!(fingerprint(&world.app, &world.owner_b).await, b_before);
+}
+
+#[test]
+fn the_matrix_calls_every_server_function_the_app_has() {
+    let called: std::collections::BTreeSet<String> = server_functions("b")
+        .into_iter()
+        .map(|(endpoint, ..)| endpoint.to_owned())
+        .collect();
+    assert_eq!(called, registered_server_functions());
 }

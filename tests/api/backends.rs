@@ -6,17 +6,22 @@ use std::{
     net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
 use uuid::Uuid;
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, below Linux's ephemeral range (32768 and up): an
+/// ephemeral port could be taken by any outgoing connection before the server it is meant for
+/// binds it, and the tests make many.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    loop {
+        let port = rand::random_range(20_000..32_000);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn scratch_dir(kind: &str) -> PathBuf {
@@ -39,23 +44,23 @@ fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 pub struct PrivateRedis {
     pub port: u16,
     dir: PathBuf,
-    process: Option<Child>,
+    process: Mutex<Option<Child>>,
 }
 
 impl PrivateRedis {
     /// Starts redis-server with an append-only file synced on every write, so a restart
     /// keeps what was written before it stopped (as a production Redis for sessions would).
     pub fn start() -> Self {
-        let mut redis = Self {
+        let redis = Self {
             port: free_port(),
             dir: scratch_dir("redis"),
-            process: None,
+            process: Mutex::new(None),
         };
         redis.run();
         redis
     }
 
-    fn run(&mut self) {
+    fn run(&self) {
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .args([
@@ -72,7 +77,7 @@ impl PrivateRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed for the outage tests");
-        self.process = Some(child);
+        *self.process.lock().unwrap() = Some(child);
         let port = self.port;
         wait_until("the private Redis", Duration::from_secs(10), || {
             Command::new("redis-cli")
@@ -87,14 +92,14 @@ impl PrivateRedis {
     }
 
     /// Kills the server outright, as a crash or a lost node would.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.process.take() {
+    pub fn stop(&self) {
+        if let Some(mut child) = self.process.lock().unwrap().take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    pub fn restart(&mut self) {
+    pub fn restart(&self) {
         self.run();
     }
 }

@@ -63,6 +63,8 @@ pub struct AppOptions {
     pub pg_server: Option<String>,
     /// Another Redis than `TEST_REDIS_URL`'s.
     pub redis_url: Option<String>,
+    /// Another built site than `target/site`.
+    pub site_root: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -80,6 +82,7 @@ impl Default for AppOptions {
             bcrypt_cost: 4,
             pg_server: None,
             redis_url: None,
+            site_root: None,
         }
     }
 }
@@ -107,7 +110,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         },
         redis_url: redis.clone().into(),
         site_addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
+        site_root: options.site_root.unwrap_or_else(|| "target/site".into()),
         cookie_secure: options.cookie_secure,
         bcrypt_cost: options.bcrypt_cost,
         throttle: options.throttle,
@@ -262,8 +265,9 @@ impl TestApp {
     }
 
     /// Seconds until Redis drops the session, as the store set it.
-    pub async fn session_ttl(&self, session_id: &str) -> i64 {
-        self.redis.ttl::<i64, _>(session_id).await.unwrap()
+    /// The seconds a Redis key has left (-1: no expiry, -2: no such key).
+    pub async fn redis_ttl(&self, key: &str) -> i64 {
+        self.redis.ttl::<i64, _>(key).await.unwrap()
     }
 
     pub async fn session_exists(&self, session_id: &str) -> bool {
@@ -410,9 +414,15 @@ impl TestClient {
 
     /// Signs up through the server function; `fields` override a valid form.
     pub async fn sign_up(&self, fields: &[(&str, &str)]) -> Response {
-        let form = signup_form(fields);
-        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.call("signup", &borrowed).await
+        self.call("signup", &borrowed(&signup_form(fields))).await
+    }
+
+    /// Signs up a new owner with a valid form, which must succeed; the form, to read back.
+    pub async fn sign_up_owner(&self) -> Vec<(&'static str, String)> {
+        let form = signup_form(&[]);
+        let response = self.call("signup", &borrowed(&form)).await;
+        assert_eq!(response.status().as_u16(), 200, "the sign-up must succeed");
+        form
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -482,6 +492,11 @@ pub fn signup_form(overrides: &[(&str, &str)]) -> Vec<(&'static str, String)> {
     form
 }
 
+/// A form built with owned values (`signup_form`), as the request helpers take it.
+pub fn borrowed<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 pub fn value_of<'a>(form: &'a [(&'static str, String)], key: &str) -> &'a str {
     &form.iter().find(|(k, _)| *k == key).unwrap().1
 }
@@ -506,4 +521,41 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }
+}
+
+/// A built site of a test's own (what `scripts/build-site.sh` leaves in `target/site`),
+/// removed when dropped.
+pub struct TestSite {
+    pub root: std::path::PathBuf,
+}
+
+impl TestSite {
+    /// A site whose `pkg/` holds `files` (name, content).
+    pub fn with_bundle(files: &[(&str, &[u8])]) -> Self {
+        let root = std::env::temp_dir().join(format!("user-service-site-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        for (name, content) in files {
+            std::fs::write(root.join("pkg").join(name), content).unwrap();
+        }
+        Self { root }
+    }
+
+    pub fn path(&self) -> String {
+        self.root.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TestSite {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Every server function the app registers, by endpoint (`/api/` left off): the lists of the
+/// authorization matrix and the fuzz test are checked against it, so a new function cannot be
+/// left out of either.
+pub fn registered_server_functions() -> std::collections::BTreeSet<String> {
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect()
 }

@@ -1,6 +1,6 @@
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{assert_redirect_to, spawn_app};
+use crate::helpers::{assert_redirect_to, spawn_app, spawn_app_with, AppOptions, TestSite};
 
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_sign_in_with_next() {
@@ -98,4 +98,47 @@ async fn current_user_tells_nothing_to_anonymous_callers() {
         .await
         .unwrap()
         .is_null());
+}
+
+#[tokio::test]
+async fn the_bundle_goes_out_precompressed_and_a_missing_file_is_not_found() {
+    // The bundle as scripts/build-site.sh leaves it, with its .gz beside.
+    let script = "console.log('안녕하세요');\n".repeat(200);
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gzip, script.as_bytes()).unwrap();
+    let compressed = gzip.finish().unwrap();
+    let site = TestSite::with_bundle(&[
+        ("user-service.js", script.as_bytes()),
+        ("user-service.js.gz", &compressed),
+    ]);
+    let app = spawn_app_with(AppOptions {
+        site_root: Some(site.path()),
+        ..AppOptions::default()
+    })
+    .await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = app.url("/pkg/user-service.js");
+
+    let gzipped = raw
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    let plain = raw.get(&url).send().await.unwrap();
+
+    assert_eq!(gzipped.status().as_u16(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.bytes().await.unwrap(), compressed);
+    assert_eq!(plain.status().as_u16(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), script);
+    // A file the bundle does not have is the not-found page, like any other unknown path.
+    let missing = app.client().get_page("/pkg/nothing-here.js").await;
+    assert_eq!(missing.status().as_u16(), 404);
+    assert!(missing
+        .text()
+        .await
+        .unwrap()
+        .contains("페이지를 찾을 수 없습니다"));
 }

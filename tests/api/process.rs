@@ -24,8 +24,10 @@ impl Server {
     async fn start(app: &TestApp, bcrypt_cost: u32) -> Self {
         let address = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/target/site");
+        let log_path = std::env::temp_dir().join(format!("user-service-{}.log", address.port()));
+        let log = std::fs::File::create(&log_path).unwrap();
         let started = Instant::now();
-        let process = Command::new(env!("CARGO_BIN_EXE_user-service"))
+        let mut process = Command::new(env!("CARGO_BIN_EXE_user-service"))
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -43,7 +45,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             .current_dir(std::env::temp_dir())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let client = reqwest::Client::new();
@@ -56,12 +58,17 @@ impl Server {
             if ready {
                 break;
             }
+            if let Some(status) = process.try_wait().unwrap() {
+                let said = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("the server exited before it was ready ({status}): {said}");
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
                 "the server never became ready"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        let _ = std::fs::remove_file(&log_path);
         Self {
             process,
             address,
@@ -107,9 +114,10 @@ impl Drop for Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_cleanly() {
     let app = spawn_app().await;
-    // A realistic hashing cost keeps sign-ins in flight when the signal comes: unknown
-    // e-mails are checked against a dummy hash of the configured cost.
-    let mut server = Server::start(&app, 10).await;
+    // The production hashing cost keeps sign-ins in flight when the signal comes (16 hashes
+    // of about 0.2 s on two threads): unknown e-mails are checked against a dummy hash of the
+    // configured cost.
+    let mut server = Server::start(&app, 12).await;
     println!("start-up to ready: {:?}", server.started_in);
 
     let client = reqwest::Client::new();
@@ -122,16 +130,22 @@ async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_clean
             tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Time for every request to be sent and read, even on a loaded machine; the hashing
+    // takes longer.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let signalled = Instant::now();
     server.signal("TERM");
 
-    // New connections are refused while the requests in flight are still being answered.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(
-        TcpStream::connect_timeout(&server.address, Duration::from_millis(500)).is_err(),
-        "a new connection was accepted after SIGTERM"
-    );
+    // New connections are refused (soon, and for good) while the requests in flight are
+    // still being answered.
+    let refusing = Instant::now();
+    while TcpStream::connect_timeout(&server.address, Duration::from_millis(500)).is_ok() {
+        assert!(
+            refusing.elapsed() < Duration::from_secs(2),
+            "new connections were still accepted 2 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut answered = 0;
     for request in in_flight {
         let status = request

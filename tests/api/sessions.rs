@@ -63,10 +63,12 @@ async fn using_a_session_keeps_it_alive_until_the_idle_timeout() {
         tokio::time::sleep(Duration::from_millis(800)).await;
         assert_eq!(browser.get_page("/profile").await.status().as_u16(), 200);
     }
-    // Redis drops the session when it would time out: its TTL follows the last use.
+    // Redis drops the session when it would time out: its TTL follows the last use (whole
+    // seconds, rounded up), and it has one (-1 would mean never, -2 gone).
+    let ttl = app.redis_ttl(&session).await;
     assert!(
-        app.session_ttl(&session).await <= 3,
-        "TTL follows the idle timeout"
+        (1..=3).contains(&ttl),
+        "TTL follows the idle timeout: {ttl}"
     );
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     // The cookie's Max-Age ran out too, so the browser forgets it; a client that keeps
@@ -78,16 +80,25 @@ async fn using_a_session_keeps_it_alive_until_the_idle_timeout() {
 
 #[tokio::test]
 async fn a_busy_session_still_ends_at_the_absolute_limit() {
-    let app = spawn_app_with(lifetimes(60_000, 60_000, 2_500)).await;
+    let limit = Duration::from_millis(4_000);
+    let app = spawn_app_with(lifetimes(60_000, 60_000, limit.as_millis() as u64)).await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let before_sign_in = std::time::Instant::now();
     let browser = app.signed_in(&owner).await;
+    // The session started between these two instants, so it ends within `limit` of them.
+    let after_sign_in = std::time::Instant::now();
     let session = browser.session_id().unwrap();
-    let started = std::time::Instant::now();
-    while started.elapsed() < Duration::from_millis(2_000) {
+    // The user's index of sessions goes when the last session filed in it must have ended.
+    let index_ttl = app.redis_ttl(&format!("user_sessions:{}", owner.id)).await;
+    assert!((1..=4).contains(&index_ttl), "{index_ttl}");
+    // Busy for half the limit (with room for slow answers on a loaded machine)...
+    while before_sign_in.elapsed() < limit / 2 {
         assert!(is_signed_in(&browser).await);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // ...and past the limit it is over, busy or not.
+    let past_the_limit = after_sign_in + limit + Duration::from_millis(600);
+    tokio::time::sleep_until(past_the_limit.into()).await;
     browser.set_session_cookie(&session);
     assert!(!is_signed_in(&browser).await);
     assert!(!app.session_exists(&session).await);

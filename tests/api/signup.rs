@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::helpers::{
-    assert_redirect_to, error_fields, location, signup_form, spawn_app, value_of,
+    assert_redirect_to, borrowed, error_fields, location, signup_form, spawn_app, value_of,
 };
 
 #[tokio::test]
@@ -12,9 +12,10 @@ async fn a_new_owner_signs_up_with_the_store_and_is_signed_in() {
         ("email", " Minsu.Kim@Example.COM "),
         ("phone_number", "010 2345 6789"),
     ]);
-    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    let response = browser.post_form("/signup", "signup", &borrowed).await;
+    let response = browser
+        .post_form("/signup", "signup", &borrowed(&form))
+        .await;
 
     assert_redirect_to(&response, "/profile");
     let (role, status, email, phone, store, hours): (
@@ -169,16 +170,7 @@ async fn the_password_may_not_be_the_email_and_must_be_confirmed() {
 #[tokio::test]
 async fn a_taken_email_or_phone_is_a_message_on_that_field() {
     let app = spawn_app().await;
-    let first = signup_form(&[]);
-    let borrowed: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(
-        app.client()
-            .call("signup", &borrowed)
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    let first = app.client().sign_up_owner().await;
 
     let shouted = value_of(&first, "email").to_uppercase();
     let same_email = app.client().sign_up(&[("email", &shouted)]).await;
@@ -237,9 +229,10 @@ async fn without_javascript_the_form_comes_back_with_messages_and_values_but_no_
     let app = spawn_app().await;
     let browser = app.client();
     let form = signup_form(&[("phone_number", "12345"), ("store_name", "떡볶이 & 김밥")]);
-    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    let response = browser.post_form("/signup", "signup", &borrowed).await;
+    let response = browser
+        .post_form("/signup", "signup", &borrowed(&form))
+        .await;
 
     assert_eq!(response.status().as_u16(), 302);
     let back = location(&response);

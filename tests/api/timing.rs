@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{signup_form, spawn_app_with, value_of, AppOptions, TestClient};
+use crate::helpers::{spawn_app_with, value_of, AppOptions, TestClient};
 
 async fn timed_sign_in(browser: &TestClient, email: &str, password: &str) -> Duration {
     let started = Instant::now();
@@ -28,19 +28,14 @@ async fn unknown_emails_and_wrong_passwords_take_the_same_time() {
         ..AppOptions::default()
     })
     .await;
-    let form = signup_form(&[]);
-    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(
-        app.client().call("signup", &fields).await.status().as_u16(),
-        200
-    );
+    let form = app.client().sign_up_owner().await;
     let known = value_of(&form, "email");
     let browser = app.client();
     // Warm up connections and caches on both paths.
     timed_sign_in(&browser, "warm-up@example.com", "wrong-password-0").await;
 
     let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-    for round in 0..12 {
+    for round in 0..20 {
         let stranger = format!("nobody-{round}@example.com");
         unknown.push(timed_sign_in(&browser, &stranger, "wrong-password-1").await);
         // After five failures the account is locked: the path stays the same (the hash is

@@ -18,7 +18,7 @@ pub async fn set_user_status(
     respond(async move {
         let actor = auth::require_admin().await?;
         let (user_id, status) = (parse_user_id(&user_id)?, parse_status(&status)?);
-        admin::set_status(&auth::state()?, &actor, user_id, status)
+        admin::set_status(&*auth::state()?, &actor, user_id, status)
             .await
             .map(|_| ())
     })
@@ -38,7 +38,7 @@ pub async fn set_user_role(
         let role = role
             .parse::<Role>()
             .map_err(|_| AppError::Form(crate::error::FormErrors::new("권한을 선택해 주세요.")))?;
-        admin::set_role(&auth::state()?, &actor, user_id, role)
+        admin::set_role(&*auth::state()?, &actor, user_id, role)
             .await
             .map(|_| ())
     })
@@ -51,7 +51,7 @@ pub async fn end_user_sessions(#[server(default)] user_id: String) -> Result<usi
     use crate::server::{admin, auth, context::respond};
     respond(async move {
         let actor = auth::require_admin().await?;
-        admin::end_sessions(&auth::state()?, &actor, parse_user_id(&user_id)?).await
+        admin::end_sessions(&*auth::state()?, &actor, parse_user_id(&user_id)?).await
     })
     .await
 }

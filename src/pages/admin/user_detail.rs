@@ -19,7 +19,7 @@ pub async fn load_user_detail(#[server(default)] user_id: String) -> Result<User
     use crate::server::{admin, auth, context::respond};
     respond(async move {
         auth::require_admin().await?;
-        admin::user_detail(&auth::state()?, parse_user_id(&user_id)?).await
+        admin::user_detail(&*auth::state()?, parse_user_id(&user_id)?).await
     })
     .await
 }
