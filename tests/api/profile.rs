@@ -196,10 +196,12 @@ async fn changing_the_email_needs_the_password_and_moves_the_sign_in() {
         .await;
     assert_redirect_to(&response, "/profile?saved=email");
 
-    let page = browser.get_page("/profile").await.text().await.unwrap();
+    let page = browser.get_page("/profile").await;
+    let status = page.status();
+    let page = page.text().await.unwrap();
     assert!(
         page.contains("new@example.com"),
-        "the session knows the new e-mail"
+        "the profile shows the new e-mail; got {status}: {page}"
     );
     let old = app
         .client()
