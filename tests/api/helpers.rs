@@ -51,6 +51,8 @@ pub struct TestApp {
     jars: std::sync::Mutex<Vec<Arc<reqwest::cookie::Jar>>>,
     /// The first instance; it stops when the test is done.
     node: Node,
+    /// Declared last: fields drop in order, so the database goes after the app has stopped.
+    _database: TestDatabase,
 }
 
 /// Options for `spawn_app_with`.
@@ -103,6 +105,11 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .execute(format!(r#"CREATE DATABASE "{db_name}""#).as_str())
         .await
         .expect("create the test database");
+    // Dropped with the app, or at once if the app fails to start below.
+    let database = TestDatabase {
+        server: pg_server.clone(),
+        name: db_name.clone(),
+    };
 
     let settings = Settings {
         database: DatabaseSettings {
@@ -127,6 +134,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         settings,
         jars: Default::default(),
         node,
+        _database: database,
     }
 }
 
@@ -309,14 +317,34 @@ impl Drop for TestApp {
                     keys.extend(ids.iter().map(|id| format!("sign_in_failures:{id}")));
                     let _ = db.close().await;
                 }
-                if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {
-                    let _ = admin
-                        .execute(
-                            format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str(),
-                        )
-                        .await;
-                }
                 delete_redis_keys(&redis, keys).await;
+            });
+        })
+        .join();
+        // The database itself goes when `_database` is dropped, right after this.
+    }
+}
+
+/// A test's own database, dropped with it: after the test, or when the app fails to start.
+struct TestDatabase {
+    server: String,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        // Drop may run inside the test's runtime, which cannot block: a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {
+                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                    let _ = admin.execute(drop.as_str()).await;
+                }
             });
         })
         .join();
