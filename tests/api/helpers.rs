@@ -297,30 +297,21 @@ impl Drop for TestApp {
         let db_name = self.db_name.clone();
         let server = self.pg_server.clone();
         let redis = self.redis_url.clone();
-        // Drop runs inside the test's runtime, which cannot block: clean up on a thread of
-        // its own with a small runtime.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                // The users' session indexes (`user_sessions:{id}`) and the sessions in them,
-                // and their failed sign-in counts.
-                let mut keys = sessions;
-                if let Ok(mut db) = PgConnection::connect(&format!("{server}/{db_name}")).await {
-                    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
-                        .fetch_all(&mut db)
-                        .await
-                        .unwrap_or_default();
-                    keys.extend(ids.iter().map(|id| format!("user_sessions:{id}")));
-                    keys.extend(ids.iter().map(|id| format!("sign_in_failures:{id}")));
-                    let _ = db.close().await;
-                }
-                delete_redis_keys(&redis, keys).await;
-            });
-        })
-        .join();
+        clean_up_from_drop(async move {
+            // The users' session indexes (`user_sessions:{id}`) and the sessions in them, and
+            // their failed sign-in counts.
+            let mut keys = sessions;
+            if let Ok(mut db) = PgConnection::connect(&format!("{server}/{db_name}")).await {
+                let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
+                    .fetch_all(&mut db)
+                    .await
+                    .unwrap_or_default();
+                keys.extend(ids.iter().map(|id| format!("user_sessions:{id}")));
+                keys.extend(ids.iter().map(|id| format!("sign_in_failures:{id}")));
+                let _ = db.close().await;
+            }
+            delete_redis_keys(&redis, keys).await;
+        });
         // The database itself goes when `_database` is dropped, right after this.
     }
 }
@@ -334,21 +325,26 @@ struct TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let (server, name) = (self.server.clone(), self.name.clone());
-        // Drop may run inside the test's runtime, which cannot block: a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {
-                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
-                    let _ = admin.execute(drop.as_str()).await;
-                }
-            });
-        })
-        .join();
+        clean_up_from_drop(async move {
+            if let Ok(mut admin) = PgConnection::connect(&format!("{server}/postgres")).await {
+                let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                let _ = admin.execute(drop.as_str()).await;
+            }
+        });
     }
+}
+
+/// Runs `cleanup` to the end from a `Drop`. Drop runs inside the test's runtime, which cannot
+/// block: the cleanup gets a thread and a small runtime of its own, and is waited for.
+fn clean_up_from_drop(cleanup: impl std::future::Future<Output = ()> + Send + 'static) {
+    let _ = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(cleanup);
+    })
+    .join();
 }
 
 /// Deletes `keys`, and the sessions listed in any `user_sessions:*` set among them.
