@@ -15,11 +15,13 @@ server_pid=""
 
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  # The test users' sessions, session indexes and failed sign-in counts, then the database.
-  for id in $(psql "$pg_url/$db" -Atqc "SELECT id FROM users" 2>/dev/null || true); do
+  # Every Redis key that names a test user or known browser (session indexes and the sessions
+  # in them, access versions, failure counts, locks), then the database.
+  for id in $(psql "$pg_url/$db" -Atqc "SELECT id FROM users UNION ALL SELECT id FROM known_devices" 2>/dev/null || true); do
     sessions=$(redis-cli -u "$redis_url" --raw SMEMBERS "user_sessions:$id" 2>/dev/null || true)
-    # shellcheck disable=SC2086 # one argument per session id
-    redis-cli -u "$redis_url" DEL "user_sessions:$id" "sign_in_failures:$id" $sessions >/dev/null 2>&1 || true
+    keys=$(redis-cli -u "$redis_url" --raw --scan --pattern "*$id*" 2>/dev/null || true)
+    # shellcheck disable=SC2086 # one argument per key
+    [ -n "$sessions$keys" ] && redis-cli -u "$redis_url" DEL $sessions $keys >/dev/null 2>&1 || true
   done
   psql "$pg_url/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
 }

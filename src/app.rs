@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{content_security_policy, NotFoundPage},
+    components::{content_security_policy, provide_flashed_form_error, NotFoundPage},
     pages::{
         AdminUsersPage, AuditPage, DashboardPage, HomePage, LoginPage, PasswordPage, ProfilePage,
         SessionsPage, SignupPage, UserDetailPage, WithdrawPage,
@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     content_security_policy();
+    provide_flashed_form_error();
     view! {
         <Stylesheet id="leptos" href="/pkg/user-service.css"/>
         <Title formatter=|title| format!("{title} · 이벤트 마케팅 계정")/>

@@ -64,6 +64,16 @@ fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A form's error on its way back to the form after a post without JavaScript: which server
+/// function failed (`path`) and its error as leptos encodes it for a URL. The server keeps it
+/// in a short-lived record and the redirect carries only the record's id, so nothing the user
+/// typed ends up in a URL, a browser history or an access log (see `server::form_flash`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlashedFormError {
+    pub path: String,
+    pub encoded: String,
+}
+
 /// The summary above a form whose fields need attention.
 pub const CHECK_INPUT: &str = "입력한 내용을 확인해 주세요.";
 
@@ -73,6 +83,9 @@ pub enum AppError {
     Form(FormErrors),
     #[error("로그인이 필요합니다.")]
     Unauthenticated,
+    /// Too many wrong passwords where the current one was asked again: the session was ended.
+    #[error("현재 비밀번호를 여러 번 잘못 입력하여 안전을 위해 로그아웃되었습니다. 다시 로그인해 주세요.")]
+    SignedOut,
     #[error("이 페이지에 접근할 권한이 없습니다.")]
     Forbidden,
     #[error("요청하신 페이지를 찾을 수 없습니다.")]
@@ -92,7 +105,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Form(_) | AppError::BadRequest => 400,
-            AppError::Unauthenticated => 401,
+            AppError::Unauthenticated | AppError::SignedOut => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::TooManyRequests => 429,
@@ -109,6 +122,7 @@ impl AppError {
             AppError::Unavailable => "일시적으로 이용할 수 없습니다",
             AppError::TooManyRequests => "잠시 후 다시 시도해 주세요",
             AppError::Unauthenticated => "로그인이 필요합니다",
+            AppError::SignedOut => "다시 로그인해 주세요",
             AppError::Form(_) | AppError::BadRequest | AppError::Internal => {
                 "요청을 처리하지 못했습니다"
             }

@@ -12,7 +12,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     let action = match &error {
         AppError::Forbidden => ("/", "내 화면으로 가기"),
         AppError::NotFound => ("/", "처음으로 가기"),
-        AppError::Unauthenticated => ("/login", "로그인"),
+        AppError::Unauthenticated | AppError::SignedOut => ("/login", "로그인"),
         _ => ("", "다시 시도"),
     };
     view! {

@@ -19,6 +19,26 @@ pub struct UserRow {
     pub industry: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// When a lock from failed sign-ins ends; `None` for an admin's lock (or no lock).
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    /// Which lock holds the account, as admins read it: "관리자 잠금", or "자동 잠금 · 14:05까지"
+    /// for one that failed sign-ins set and that ends by itself. `None` when not locked.
+    pub fn lock_label(&self, now: DateTime<Utc>) -> Option<String> {
+        if self.status != UserStatus::Locked {
+            return None;
+        }
+        Some(match self.locked_until {
+            None => "관리자 잠금".to_owned(),
+            Some(until) if until > now => format!(
+                "자동 잠금 · {}까지",
+                until.with_timezone(&super::korea_time()).format("%H:%M")
+            ),
+            Some(_) => "자동 잠금 · 만료됨 (다음 로그인 때 풀림)".to_owned(),
+        })
+    }
 }
 
 /// How many users match a view. Counting stops early, because an exact count over a million
@@ -119,11 +139,15 @@ pub struct AuditEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// How the audit log records an automatic lock (LOCKED with an end) that an admin changed.
+pub const AUTOMATIC_LOCK: &str = "LOCKED_AUTOMATIC";
+
 impl AuditEntry {
     /// A stored value as people read it: status and role codes get their Korean label.
     pub fn describe(value: Option<&str>) -> String {
         match value {
             None => "-".to_owned(),
+            Some(AUTOMATIC_LOCK) => "잠김 (자동)".to_owned(),
             Some(v) => v
                 .parse::<UserStatus>()
                 .map(|s| s.label().to_owned())
@@ -187,5 +211,42 @@ mod tests {
         assert_eq!(AuditEntry::describe(Some("ADMIN")), "관리자");
         assert_eq!(AuditEntry::describe(Some("3")), "3");
         assert_eq!(AuditEntry::describe(None), "-");
+        assert_eq!(AuditEntry::describe(Some(AUTOMATIC_LOCK)), "잠김 (자동)");
+    }
+
+    #[test]
+    fn a_lock_says_whose_it_is_and_until_when() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 5, 0, 0).unwrap();
+        let row = |status, locked_until| UserRow {
+            id: Uuid::nil(),
+            name: String::new(),
+            email: String::new(),
+            phone_number: String::new(),
+            role: Role::Owner,
+            status,
+            store_name: None,
+            industry: None,
+            created_at: now,
+            last_login_at: None,
+            locked_until,
+        };
+        assert_eq!(row(UserStatus::Active, None).lock_label(now), None);
+        assert_eq!(
+            row(UserStatus::Locked, None).lock_label(now).as_deref(),
+            Some("관리자 잠금")
+        );
+        // 05:15 UTC is 14:15 in Korea.
+        let until = now + chrono::Duration::minutes(15);
+        assert_eq!(
+            row(UserStatus::Locked, Some(until))
+                .lock_label(now)
+                .as_deref(),
+            Some("자동 잠금 · 14:15까지")
+        );
+        assert!(row(UserStatus::Locked, Some(now))
+            .lock_label(now)
+            .unwrap()
+            .contains("만료"));
     }
 }

@@ -25,6 +25,7 @@ pub async fn login(
         server::{
             auth::{self, SignInError},
             context::{respond, user_session},
+            devices,
         },
     };
 
@@ -49,14 +50,20 @@ pub async fn login(
         let email = parsed_email.map_err(|_| AppError::BadRequest)?;
         let state = auth::state()?;
         let session = user_session().await?;
+        let client = session.client();
+        let device_token = devices::token_of_current_request(state.cookie_secure);
         let password = SecretString::from(password);
-        match auth::validate_credentials(&state, &email, password, &session.client()).await {
-            Ok(user) => {
+        match auth::validate_credentials(&state, &email, password, &client, device_token.as_deref())
+            .await
+        {
+            Ok(signed_in) => {
+                let user = signed_in.user;
                 session.log_in(&user).await?;
                 if !auth::still_has_access(&state, &user).await? {
                     session.log_out().await?;
                     return Err(AppError::Form(kept(FormErrors::new(SIGN_IN_FAILED))));
                 }
+                devices::after_sign_in(&state, user.id, signed_in.device.as_ref(), &client).await?;
                 let target = NextPath::parse(&next)
                     .map(|next| next.as_str().to_owned())
                     .unwrap_or_else(|| user.role.home_path().to_owned());
@@ -105,11 +112,15 @@ pub fn LoginPage() -> impl IntoView {
 fn LoginForm(next: Option<String>) -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
-    let withdrawn = Signal::derive(move || {
-        query
-            .read()
-            .get("withdrawn")
-            .map(|_| "회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.".to_owned())
+    let notice = Signal::derive(move || {
+        let query = query.read();
+        if query.get("withdrawn").is_some() {
+            Some("회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.".to_owned())
+        } else if query.get("notice").as_deref() == Some("signed-out") {
+            Some(AppError::SignedOut.to_string())
+        } else {
+            None
+        }
     });
     let (error, form_errors) = action_errors(login);
     let next = move || {
@@ -125,7 +136,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
                 <p class="eyebrow">"이벤트 마케팅 플랫폼"</p>
                 <h1>"사장님, 반갑습니다"</h1>
                 <p class="lead">"가입하신 이메일과 비밀번호로 로그인해 주세요."</p>
-                <Notice message=withdrawn/>
+                <Notice message=notice/>
                 <ActionForm action=login attr:class="form" attr:novalidate=true>
                     <FormAlert error/>
                     <input type="hidden" name="next" value=next/>

@@ -27,10 +27,16 @@ pub async fn get_profile() -> Result<Profile, AppError> {
     .await
 }
 
-/// Changes the owner's name and phone number.
+/// Changes the owner's name and phone number; a new phone number needs the current password.
 #[server(endpoint = "profile/owner")]
-pub async fn update_owner(#[server(flatten)] input: OwnerInput) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, context::respond};
+pub async fn update_owner(
+    #[server(flatten)] input: OwnerInput,
+    #[server(default)] current_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{
+        accounts, auth,
+        context::{respond, user_session},
+    };
     respond(async move {
         let user = auth::require_user().await?;
         let kept = [
@@ -40,9 +46,15 @@ pub async fn update_owner(#[server(flatten)] input: OwnerInput) -> Result<(), Ap
         let owner = input
             .parse()
             .map_err(|fields| AppError::invalid(fields).keeping(&kept))?;
-        accounts::update_owner(&*auth::state()?, &user, &owner)
-            .await
-            .map_err(|e| e.keeping(&kept))?;
+        accounts::update_owner(
+            &*auth::state()?,
+            &user_session().await?,
+            &user,
+            &owner,
+            &current_password,
+        )
+        .await
+        .map_err(|e| e.keeping(&kept))?;
         leptos_axum::redirect("/profile?saved=owner");
         Ok(())
     })
@@ -247,6 +259,14 @@ fn OwnerForm(action: ServerAction<UpdateOwner>, profile: Profile) -> impl IntoVi
                     inputmode="tel"
                     required=true
                     value=profile.phone_number
+                    errors
+                />
+                <Field
+                    label="현재 비밀번호"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    hint="휴대폰 번호를 바꿀 때만 본인 확인을 위해 필요합니다."
                     errors
                 />
                 <SaveButton pending=action.pending().into() label="대표자 정보 저장"/>

@@ -1,11 +1,10 @@
 //! Owner self-service: sign-up, profile edits, e-mail and password changes, withdrawal.
 //! Each function takes parsed input, does the work, and returns what the user should read.
 
-use secrecy::SecretString;
-use uuid::Uuid;
-
 use super::{
+    access, auth, devices,
     error::ServerError,
+    reauthentication::{reauthenticate, Purpose},
     session::UserSession,
     state::AppState,
     users::{self, AccountWriteError},
@@ -20,7 +19,6 @@ use crate::{
 
 pub const EMAIL_TAKEN: &str = "이미 가입된 이메일입니다. 로그인하거나 다른 이메일을 사용해 주세요.";
 pub const PHONE_TAKEN: &str = "이미 등록된 휴대폰 번호입니다.";
-pub const WRONG_PASSWORD: &str = "비밀번호가 올바르지 않습니다.";
 
 fn write_error(error: AccountWriteError) -> AppError {
     match error {
@@ -48,6 +46,7 @@ pub async fn sign_up(
         role: Role::Owner,
     };
     session.log_in(&user).await?;
+    devices::after_sign_in(state, id, None, &session.client()).await?;
     Ok(user)
 }
 
@@ -57,34 +56,29 @@ pub async fn profile(state: &AppState, user: &CurrentUser) -> Result<Profile, Ap
         .ok_or(AppError::Unauthenticated)
 }
 
-/// Checks the signed-in user's password again before a sensitive change; a wrong one is an
-/// error at `field`.
-pub async fn reauthenticate(
-    state: &AppState,
-    user_id: Uuid,
-    password: &str,
-    field: &str,
-) -> Result<(), AppError> {
-    if password.is_empty() {
-        return Err(AppError::field(field, "비밀번호를 입력해 주세요."));
-    }
-    let hash = users::password_hash(&state.db, user_id).await?;
-    if state
-        .hasher
-        .verify(SecretString::from(password), hash)
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::field(field, WRONG_PASSWORD))
-    }
-}
-
+/// Changes the owner's name and phone number; a new phone number needs the current password,
+/// like a new e-mail (either one could be used to take the account over).
 pub async fn update_owner(
     state: &AppState,
+    session: &UserSession,
     user: &CurrentUser,
     owner: &OwnerDetails,
+    current_password: &str,
 ) -> Result<(), AppError> {
+    let stored_phone = users::phone_number(&state.db, user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if stored_phone != owner.phone_number.as_str() {
+        reauthenticate(
+            state,
+            session,
+            user,
+            current_password,
+            "current_password",
+            Purpose::PhoneChange,
+        )
+        .await?;
+    }
     users::update_owner(&state.db, user.id, owner)
         .await
         .map_err(write_error)
@@ -112,7 +106,15 @@ pub async fn change_email(
     email: &Email,
     current_password: &str,
 ) -> Result<(), AppError> {
-    reauthenticate(state, user.id, current_password, "current_password").await?;
+    reauthenticate(
+        state,
+        session,
+        user,
+        current_password,
+        "current_password",
+        Purpose::EmailChange,
+    )
+    .await?;
     users::update_email(&state.db, user.id, email)
         .await
         .map_err(write_error)?;
@@ -125,7 +127,8 @@ pub async fn change_email(
     Ok(())
 }
 
-/// Sets a new password, gives this session a new id and ends every other session.
+/// Sets a new password and ends every session of the user, this browser's included, which then
+/// continues under a new session id (a session that raced the change cannot survive it).
 pub async fn change_password(
     state: &AppState,
     session: &UserSession,
@@ -133,12 +136,26 @@ pub async fn change_password(
     current_password: &str,
     new_password: &Password,
 ) -> Result<(), AppError> {
-    reauthenticate(state, user.id, current_password, "current_password").await?;
+    reauthenticate(
+        state,
+        session,
+        user,
+        current_password,
+        "current_password",
+        Purpose::PasswordChange,
+    )
+    .await?;
     let hash = state.hasher.hash(new_password).await?;
-    users::update_password_hash(&state.db, user.id, &hash).await?;
-    session.renew(user).await?;
-    let ended = session.end_other_sessions(user).await?;
-    tracing::info!(user_id = %user.id, other_sessions_ended = ended, "password changed");
+    let revocation = users::update_password_hash(&state.db, user.id, &hash).await?;
+    let (version, ended) = access::revoke_committed(state, user.id, revocation).await?;
+    session.continue_after_revocation(user, version).await?;
+    // An admin's change that committed just before ours: this session must not keep the old
+    // role or status.
+    if !auth::still_has_access(state, user).await? {
+        session.log_out().await?;
+        return Err(AppError::Unauthenticated);
+    }
+    tracing::info!(user_id = %user.id, other_sessions_ended = ended.saturating_sub(1), "password changed");
     Ok(())
 }
 
@@ -154,9 +171,17 @@ pub async fn withdraw(
             "관리자 계정은 이 화면에서 탈퇴할 수 없습니다.",
         )));
     }
-    reauthenticate(state, user.id, password, "password").await?;
-    users::withdraw(&state.db, user.id).await?;
-    state.sessions.end_all(user.id, None).await?;
+    reauthenticate(
+        state,
+        session,
+        user,
+        password,
+        "password",
+        Purpose::Withdrawal,
+    )
+    .await?;
+    let revocation = users::withdraw(&state.db, user.id).await?;
+    access::revoke_committed(state, user.id, revocation).await?;
     session.log_out().await?;
     tracing::info!(user_id = %user.id, "owner withdrew");
     Ok(())

@@ -6,14 +6,16 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{
+    access,
     audit::{self, Change},
+    outbox::{self, Job},
     state::AppState,
 };
 use crate::{
     domain::{
         admin::{
             AuditAction, AuditPage, Dashboard, MatchCount, UserDetail, UserPage, UserRow,
-            NOT_SETTABLE, SETTABLE_STATUSES,
+            AUTOMATIC_LOCK, NOT_SETTABLE, SETTABLE_STATUSES,
         },
         korea_time, CurrentUser, Direction, Role, SortKey, UserQuery, UserStatus,
     },
@@ -36,6 +38,7 @@ pub struct UserRowRecord {
     industry: Option<String>,
     created_at: DateTime<Utc>,
     last_login_at: Option<DateTime<Utc>>,
+    locked_until: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<UserRowRecord> for UserRow {
@@ -59,6 +62,7 @@ impl TryFrom<UserRowRecord> for UserRow {
             industry: r.industry,
             created_at: r.created_at,
             last_login_at: r.last_login_at,
+            locked_until: r.locked_until,
         })
     }
 }
@@ -153,7 +157,7 @@ pub async fn list_users(db: &PgPool, query: &UserQuery) -> Result<UserPage, sqlx
     qb.push(" OFFSET ").push_bind(query.offset() as i64);
     qb.push(
         ") SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                  s.industry, u.created_at, u.last_login_at
+                  s.industry, u.created_at, u.last_login_at, u.locked_until
            FROM page JOIN users u USING (id) LEFT JOIN stores s ON s.user_id = u.id
            ORDER BY ",
     )
@@ -207,7 +211,7 @@ async fn count_matching(db: &PgPool, query: &UserQuery) -> Result<MatchCount, sq
 pub fn export_query(query: &UserQuery) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                s.industry, u.created_at, u.last_login_at
+                s.industry, u.created_at, u.last_login_at, u.locked_until
          FROM users u LEFT JOIN stores s ON s.user_id = u.id",
     );
     push_filters(&mut qb, query);
@@ -218,7 +222,7 @@ pub fn export_query(query: &UserQuery) -> QueryBuilder<'static, Postgres> {
 async fn find_row(db: &PgPool, user_id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as::<_, UserRowRecord>(
         "SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                s.industry, u.created_at, u.last_login_at
+                s.industry, u.created_at, u.last_login_at, u.locked_until
          FROM users u LEFT JOIN stores s ON s.user_id = u.id WHERE u.id = $1",
     )
     .bind(user_id)
@@ -323,6 +327,7 @@ struct Target {
     email: String,
     role: Role,
     status: UserStatus,
+    locked_until: Option<DateTime<Utc>>,
 }
 
 /// Serializes every change that could touch the roster of active admins, then locks the
@@ -331,12 +336,13 @@ async fn lock_target(tx: &mut PgConnection, user_id: Uuid) -> Result<Option<Targ
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('user_service.admin_roster'))")
         .execute(&mut *tx)
         .await?;
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT email, role, status FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    row.map(|(email, role, status)| {
+    let row: Option<(String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT email, role, status, locked_until FROM users WHERE id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.map(|(email, role, status, locked_until)| {
         Ok(Target {
             email,
             role: role.parse().map_err(|e: crate::domain::UnknownRole| {
@@ -347,6 +353,7 @@ async fn lock_target(tx: &mut PgConnection, user_id: Uuid) -> Result<Option<Targ
                 .map_err(|e: crate::domain::UnknownUserStatus| {
                     sqlx::Error::Decode(e.to_string().into())
                 })?,
+            locked_until,
         })
     })
     .transpose()
@@ -359,7 +366,8 @@ async fn active_admins(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
 }
 
 /// Sets a user's status; returns whether it changed. Taking access away ends their sessions at
-/// once.
+/// once. Locking an account that failed sign-ins locked for a while makes the lock an admin's:
+/// it stays until an admin lifts it.
 pub async fn set_status(
     state: &AppState,
     actor: &CurrentUser,
@@ -373,11 +381,8 @@ pub async fn set_status(
     let target = lock_target(&mut tx, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if target.status == status {
-        // Already so: end the sessions again in case an earlier attempt could not reach Redis.
-        if status != UserStatus::Active {
-            state.sessions.end_all(user_id, None).await?;
-        }
+    let automatic_lock = target.status == UserStatus::Locked && target.locked_until.is_some();
+    if target.status == status && !(status == UserStatus::Locked && automatic_lock) {
         return Ok(false);
     }
     if target.status == UserStatus::Withdrawn {
@@ -394,11 +399,16 @@ pub async fn set_status(
     {
         return Err(refused(LAST_ADMIN));
     }
+    let before = if automatic_lock {
+        AUTOMATIC_LOCK.to_owned()
+    } else {
+        target.status.as_str().to_owned()
+    };
     let change = Change {
         target_id: user_id,
         target_email: &target.email,
         action: AuditAction::SetStatus,
-        before: Some(target.status.as_str().to_owned()),
+        before: Some(before),
         after: Some(status.as_str().to_owned()),
     };
     apply(
@@ -413,8 +423,9 @@ pub async fn set_status(
     Ok(true)
 }
 
-/// Sets a user's role. Any change ends the user's sessions: the session carries the role, so
-/// a demoted admin loses access at once and a promoted owner signs in again as admin.
+/// Sets a user's role; setting the role they have changes nothing. A change ends the user's
+/// sessions: the session carries the role, so a demoted admin loses access at once and a
+/// promoted owner signs in again as admin.
 pub async fn set_role(
     state: &AppState,
     actor: &CurrentUser,
@@ -426,8 +437,6 @@ pub async fn set_role(
         .await?
         .ok_or(AppError::NotFound)?;
     if target.role == role {
-        // Already so: end the sessions again in case an earlier attempt could not reach Redis.
-        state.sessions.end_all(user_id, None).await?;
         return Ok(false);
     }
     if target.status == UserStatus::Withdrawn {
@@ -452,8 +461,10 @@ pub async fn set_role(
 }
 
 /// Writes `change.after` (`$2`) with the `set` clause, records it in the same transaction,
-/// commits, and then ends the target's sessions if the change calls for it. A status set by an
-/// admin clears the end of an automatic lock: an admin's lock stays until an admin lifts it.
+/// and, if the change takes access away, queues the end of the target's sessions there too;
+/// after the commit the sessions are ended at once (or by the outbox worker if Redis fails).
+/// A status set by an admin clears the end of an automatic lock: an admin's lock stays until
+/// an admin lifts it.
 async fn apply(
     state: &AppState,
     mut tx: sqlx::Transaction<'_, Postgres>,
@@ -471,11 +482,16 @@ async fn apply(
         .await?;
     let after = change.after.clone();
     audit::record(&mut tx, actor, change).await?;
+    let revocation = if end_sessions {
+        Some(outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?)
+    } else {
+        None
+    };
     tx.commit().await?;
-    if end_sessions {
-        state.sessions.end_all(user_id, None).await?;
-    }
     tracing::info!(actor = %actor.id, target = %user_id, action = action.as_str(), after = ?after, "admin action");
+    if let Some(revocation) = revocation {
+        access::revoke_committed(state, user_id, revocation).await?;
+    }
     Ok(())
 }
 
@@ -493,7 +509,7 @@ pub async fn end_sessions(
     // The record is written in the transaction first and committed once the sessions are gone:
     // no record without the action, and no action whose record could not be written.
     let mut tx = state.db.begin().await?;
-    let ended = state.sessions.end_all(user_id, None).await?;
+    let (_, ended) = access::revoke(state, user_id).await?;
     audit::record(
         &mut tx,
         actor,
@@ -507,6 +523,7 @@ pub async fn end_sessions(
     )
     .await?;
     tx.commit().await?;
+    tracing::info!(actor = %actor.id, target = %user_id, ended, "admin ended a user's sessions");
     Ok(ended)
 }
 

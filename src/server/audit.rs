@@ -39,6 +39,24 @@ pub async fn record(
     Ok(())
 }
 
+/// What the audit log shows of a withdrawn user instead of their e-mail.
+pub const WITHDRAWN_LABEL: &str = "탈퇴한 회원";
+
+/// At withdrawal: the rows about the user keep the id and what was done, not the e-mail.
+pub async fn forget_personal_data(tx: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE admin_audit_log SET target_email = $2 WHERE target_id = $1")
+        .bind(user_id)
+        .bind(WITHDRAWN_LABEL)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE admin_audit_log SET actor_email = $2 WHERE actor_id = $1")
+        .bind(user_id)
+        .bind(WITHDRAWN_LABEL)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct AuditRow {
     id: Uuid,

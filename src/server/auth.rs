@@ -3,11 +3,14 @@
 
 use secrecy::SecretString;
 
+use chrono::{DateTime, Utc};
+
 use super::{
     client::Client,
     context::{app_state, user_session},
+    devices::{self, KnownDevice},
     error::ServerError,
-    lockout,
+    lockout::{self, Attempt, Lock},
     state::AppState,
     users,
 };
@@ -31,21 +34,35 @@ impl From<sqlx::Error> for SignInError {
     }
 }
 
-/// Checks an e-mail and password. The same bcrypt work is done whether the account exists,
-/// the password is wrong or the account is not ACTIVE, so timing reveals nothing.
+/// A sign-in that passed: who, and the known browser it came from (if it is one).
+pub struct SignedIn {
+    pub user: CurrentUser,
+    pub device: Option<KnownDevice>,
+}
+
+/// Checks an e-mail and password from a browser that may hold a device token. The same bcrypt
+/// work is done whether the account exists, the password is wrong, the account may not sign in
+/// or the attempt is refused by a lock, so timing reveals nothing.
 /// Every attempt is logged with its result, reason and client address; never the password.
 #[tracing::instrument(
     name = "sign in",
     skip_all,
-    fields(user_id = tracing::field::Empty, address = ?client.address)
+    fields(user_id = tracing::field::Empty, address = ?client.address, known_device = tracing::field::Empty)
 )]
 pub async fn validate_credentials(
     state: &AppState,
     email: &Email,
     password: SecretString,
     client: &Client,
-) -> Result<CurrentUser, SignInError> {
+    device_token: Option<&str>,
+) -> Result<SignedIn, SignInError> {
     let stored = users::find_credentials(&state.db, email).await?;
+    let device = match (&stored, device_token) {
+        (Some(stored), Some(token)) => devices::recognise(&state.db, token)
+            .await?
+            .filter(|device| device.user_id == stored.id),
+        _ => None,
+    };
     let hash = stored.as_ref().map(|s| s.password_hash.clone());
     let password_matches = state.hasher.verify(password, hash).await?;
     let Some(stored) = stored else {
@@ -56,54 +73,70 @@ pub async fn validate_credentials(
         );
         return Err(SignInError::InvalidCredentials);
     };
-    tracing::Span::current().record("user_id", tracing::field::display(stored.id));
-    // A lock from failed sign-ins that has run out no longer counts.
-    let lock_expired =
-        stored.status == UserStatus::Locked && lockout::lock_has_expired(stored.locked_until);
-    let status = if lock_expired {
-        UserStatus::Active
-    } else {
-        stored.status
+    let span = tracing::Span::current();
+    span.record("user_id", tracing::field::display(stored.id));
+    span.record("known_device", device.is_some());
+    let lock = Lock::of(stored.status, stored.locked_until, Utc::now());
+    // INACTIVE, WITHDRAWN and an admin's lock: nothing to count, nothing to let through.
+    let automatic_lock = matches!(lock, Lock::Automatic { .. } | Lock::Expired);
+    if !stored.status.can_sign_in() && !automatic_lock {
+        tracing::info!(outcome = "failure", reason = "account not active", status = %stored.status, "sign-in attempt");
+        return Err(SignInError::InvalidCredentials);
+    }
+    let attempt = Attempt {
+        user_id: stored.id,
+        role: stored.role,
+        device: device.as_ref(),
+        address: client.address,
     };
-    if !password_matches {
-        let locked_now =
-            status == UserStatus::Active && lockout::record_failure(state, stored.id).await?;
+    if lockout::refuses(state, &attempt, lock).await? {
         tracing::info!(
             outcome = "failure",
-            reason = "wrong password",
-            locked_now,
+            reason = "locked for unknown browsers",
             "sign-in attempt"
         );
         return Err(SignInError::InvalidCredentials);
     }
-    if !status.can_sign_in() {
-        tracing::info!(outcome = "failure", reason = "account not active", status = %stored.status, "sign-in attempt");
+    if !password_matches {
+        let after = lockout::record_failure(state, &attempt).await?;
+        tracing::info!(
+            outcome = "failure",
+            reason = "wrong password",
+            then = after.as_str(),
+            "sign-in attempt"
+        );
         return Err(SignInError::InvalidCredentials);
     }
-    if lock_expired {
+    if lock == Lock::Expired {
         lockout::lift_expired_lock(state, stored.id).await?;
     }
-    lockout::clear_failures(state, stored.id).await?;
+    lockout::clear_failures(state, &attempt).await?;
     users::record_sign_in(&state.db, stored.id).await?;
     tracing::info!(outcome = "success", "sign-in attempt");
-    Ok(CurrentUser {
-        id: stored.id,
-        email: stored.email,
-        role: stored.role,
+    Ok(SignedIn {
+        user: CurrentUser {
+            id: stored.id,
+            email: stored.email,
+            role: stored.role,
+        },
+        device,
     })
 }
 
-/// Whether the account is still ACTIVE with the role `user` records. Asked once the new
-/// session is filed under the user: an admin's lock or role change that committed while the
-/// password was being checked ended every session but this one, which did not exist yet.
+/// Whether the account still has the role `user` records and may be signed in (ACTIVE, or
+/// under an automatic lock, which refuses only unknown browsers). Asked once a new or renewed
+/// session is filed under the user: an admin's change that committed while the password was
+/// being checked ended every session but this one, which did not exist yet.
 pub async fn still_has_access(state: &AppState, user: &CurrentUser) -> Result<bool, ServerError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT role, status FROM users WHERE id = $1")
+    let row: Option<(String, String, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT role, status, locked_until FROM users WHERE id = $1")
             .bind(user.id)
             .fetch_optional(&state.db)
             .await?;
-    Ok(row.is_some_and(|(role, status)| {
-        role == user.role.as_str() && status == UserStatus::Active.as_str()
+    Ok(row.is_some_and(|(role, status, locked_until)| {
+        role == user.role.as_str()
+            && (status == UserStatus::Active.as_str()
+                || (status == UserStatus::Locked.as_str() && locked_until.is_some()))
     }))
 }
 

@@ -20,14 +20,22 @@ pub async fn user_session() -> Result<UserSession, ServerError> {
     UserSession::from_request().await
 }
 
+/// Where a session ended for safety is sent (see `pages::login`).
+pub const SIGNED_OUT_PAGE: &str = "/login?notice=signed-out";
+
 /// Runs a server function body and gives a failed call the status of its error.
 ///
 /// A plain HTML form post is the exception: leptos_axum answers it with a redirect back to the
 /// form (carrying the error), and a status set here would replace that redirect.
+///
+/// A session ended for safety (too many wrong passwords) sends a plain form post to the sign-in
+/// page, which says why; back on the form, the user would only be sent there without a word.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(error) = &result {
-        if !is_redirected_form_post() {
+        if *error == AppError::SignedOut && is_redirected_form_post() {
+            leptos_axum::redirect(SIGNED_OUT_PAGE);
+        } else if !is_redirected_form_post() {
             if let (Some(options), Ok(status)) = (
                 use_context::<ResponseOptions>(),
                 StatusCode::from_u16(error.status_code()),

@@ -12,7 +12,7 @@ use axum::{
 };
 use tower_sessions_redis_store::fred::prelude::ClientLike;
 
-use super::{plain_pages::error_response, startup::SESSION_COOKIE, state::AppState};
+use super::{plain_pages::error_response, startup::session_cookie_name, state::AppState};
 use crate::error::AppError;
 
 pub async fn refuse_while_redis_is_down(
@@ -21,7 +21,7 @@ pub async fn refuse_while_redis_is_down(
     next: Next,
 ) -> Response {
     let connected = state.redis.clients().iter().any(|c| c.is_connected());
-    if connected || !needs_redis(&request) {
+    if connected || !needs_redis(&request, session_cookie_name(state.cookie_secure)) {
         return next.run(request).await;
     }
     tracing::warn!(
@@ -31,7 +31,7 @@ pub async fn refuse_while_redis_is_down(
     error_response(request.headers(), AppError::Unavailable)
 }
 
-fn needs_redis(request: &Request) -> bool {
+fn needs_redis(request: &Request, cookie_name: &str) -> bool {
     // Files and probes never read a session, cookie or not: the unavailable page keeps its
     // stylesheet, and /readyz says itself which service is down.
     let path = request.uri().path();
@@ -46,7 +46,7 @@ fn needs_redis(request: &Request) -> bool {
         .any(|cookies| {
             cookies
                 .split(';')
-                .filter_map(|c| c.trim_start().strip_prefix(SESSION_COOKIE))
+                .filter_map(|c| c.trim_start().strip_prefix(cookie_name))
                 .any(|rest| rest.starts_with('='))
         });
     has_session || request.method() == Method::POST

@@ -1,17 +1,24 @@
 //! Protections every response and request gets, whatever the route:
 //! - headers: no MIME sniffing, no framing, no referrer to other sites, HSTS when cookies are
-//!   Secure (the Content-Security-Policy, which needs the page's nonce, is set by the page:
-//!   `components::content_security_policy`);
+//!   Secure, a Content-Security-Policy (pages set their own, with their nonce:
+//!   `components::content_security_policy`; every other answer gets a strict one), and
+//!   `Cache-Control: no-store` on everything but the bundle's files, so no signed-in page or
+//!   server function answer stays in a shared or back-button cache;
 //! - a size limit on request bodies;
 //! - state-changing requests from another site are refused (the Origin, or the browser's
-//!   Sec-Fetch-Site, says where a request comes from), on top of SameSite cookies.
+//!   Sec-Fetch-Site, says where a request comes from), on top of SameSite cookies;
+//! - every 401 and 403 answer is logged with who asked (when known), for what, from where.
+
+use std::sync::Arc;
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+
+use super::{client::Client, session::RequestUser, state::AppState};
 
 /// Forms here are a few kilobytes; nothing legitimate is larger.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -65,6 +72,69 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 fn origin_host(origin: &str) -> Option<&str> {
     let (scheme, rest) = origin.split_once("://")?;
     matches!(scheme, "http" | "https").then_some(rest.trim_end_matches('/'))
+}
+
+/// Gives each request its [`RequestUser`] (who it is from, worked out once), and logs the
+/// answers that refuse it: 401 and 403, with the user when one was signed in.
+pub async fn watch_request(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let request_user = RequestUser::default();
+    request.extensions_mut().insert(request_user.clone());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let client = Client::from_request(
+        request.headers(),
+        request.extensions(),
+        state.throttle.settings.trust_forwarded_for,
+    );
+    let response = next.run(request).await;
+    let status = response.status();
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        let user = request_user.known().flatten();
+        tracing::warn!(
+            status = status.as_u16(),
+            %method,
+            path,
+            user_id = user.as_ref().map(|u| u.id.to_string()),
+            role = user.as_ref().map(|u| u.role.as_str()),
+            address = ?client.address,
+            "request refused"
+        );
+    }
+    response
+}
+
+/// The policy of every answer that is not a page (error pages, JSON, CSV, files): nothing may
+/// run, only this site's stylesheet and images load, and nobody may frame it.
+const STRICT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The bundle's files and the icon may be cached; everything else is personal or changes.
+fn is_cacheable(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
+/// Adds the headers every answer carries, where a handler has not set its own.
+pub async fn add_headers(
+    State(headers): State<Arc<[(header::HeaderName, HeaderValue)]>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let cacheable = is_cacheable(request.uri().path());
+    let mut response = next.run(request).await;
+    let out = response.headers_mut();
+    for (name, value) in headers.iter() {
+        out.entry(name).or_insert_with(|| value.clone());
+    }
+    out.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(STRICT_CSP));
+    if !cacheable {
+        out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// The headers set on every response (when a handler has not set them already).

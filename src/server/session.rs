@@ -2,7 +2,11 @@
 //! request that asks who is signed in goes through [`UserSession::current_user`], which is
 //! where idle and absolute lifetimes are enforced.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,8 +14,13 @@ use tower_sessions::{session::Id, Expiry, Session};
 use uuid::Uuid;
 
 use super::{
-    client::Client, config::SessionSettings, context::app_state, error::ServerError,
-    session_registry::SessionRegistry, state::AppState,
+    access::{AccessVersion, AccessVersions},
+    client::Client,
+    config::SessionSettings,
+    context::app_state,
+    error::ServerError,
+    session_registry::SessionRegistry,
+    state::AppState,
 };
 use crate::domain::{CurrentUser, Role};
 
@@ -32,16 +41,39 @@ pub struct SessionInfo {
     pub last_seen_at: DateTime<Utc>,
     pub browser: String,
     pub address: Option<String>,
+    /// The user's access version when the session was signed in (see `server::access`).
+    #[serde(default)]
+    pub access: AccessVersion,
 }
 
 impl SessionInfo {
-    fn starting(now: DateTime<Utc>, client: &Client) -> Self {
+    fn starting(now: DateTime<Utc>, client: &Client, access: AccessVersion) -> Self {
         Self {
             handle: Uuid::new_v4(),
             started_at: now,
             last_seen_at: now,
             browser: client.browser_label(),
             address: client.address.map(|a| a.to_string()),
+            access,
+        }
+    }
+}
+
+/// Who a request turned out to be from, worked out once per request (a Redis read for the
+/// access version) and shared by everything the request runs: the page's components and every
+/// server function it calls. Put into each request by `security::watch_request`.
+#[derive(Clone, Default)]
+pub struct RequestUser(Arc<Mutex<Option<Option<CurrentUser>>>>);
+
+impl RequestUser {
+    /// `Some(answer)` once the request knows who it is from.
+    pub fn known(&self) -> Option<Option<CurrentUser>> {
+        self.0.lock().ok().and_then(|known| known.clone())
+    }
+
+    fn set(&self, user: Option<CurrentUser>) {
+        if let Ok(mut known) = self.0.lock() {
+            *known = Some(user);
         }
     }
 }
@@ -106,8 +138,10 @@ fn expiry_at(moment: DateTime<Utc>) -> Expiry {
 pub struct UserSession {
     session: Session,
     registry: SessionRegistry,
+    access: AccessVersions,
     policy: SessionPolicy,
     trust_forwarded_for: bool,
+    request_user: Option<RequestUser>,
 }
 
 impl UserSession {
@@ -115,7 +149,12 @@ impl UserSession {
         let session = leptos_axum::extract::<Session>()
             .await
             .map_err(|e| ServerError::Extract(e.to_string()))?;
-        Ok(Self::new(session, &*app_state()?))
+        let request_user = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestUser>().cloned());
+        Ok(Self {
+            request_user,
+            ..Self::new(session, &*app_state()?)
+        })
     }
 
     /// For plain axum handlers, which get the session from their extractor.
@@ -123,8 +162,10 @@ impl UserSession {
         Self {
             session,
             registry: state.sessions.clone(),
+            access: state.access.clone(),
             policy: state.session_policy,
             trust_forwarded_for: state.throttle.settings.trust_forwarded_for,
+            request_user: None,
         }
     }
 
@@ -135,8 +176,18 @@ impl UserSession {
     }
 
     /// The signed-in user, or `None`: also when the session sat idle too long for the user's
-    /// role or reached its absolute limit, in which case it is deleted here.
+    /// role, reached its absolute limit, or was signed in before the user's access changed, in
+    /// which cases it is deleted here.
     pub async fn current_user(&self) -> Result<Option<CurrentUser>, ServerError> {
+        if let Some(known) = self.request_user.as_ref().and_then(RequestUser::known) {
+            return Ok(known);
+        }
+        let user = self.resolve_user().await?;
+        self.remember(user.clone());
+        Ok(user)
+    }
+
+    async fn resolve_user(&self) -> Result<Option<CurrentUser>, ServerError> {
         let Some(user) = self.session.get::<CurrentUser>(CURRENT_USER_KEY).await? else {
             return Ok(None);
         };
@@ -148,6 +199,11 @@ impl UserSession {
             self.session.flush().await?;
             return Ok(None);
         };
+        if info.access != self.access.current(user.id).await? {
+            tracing::info!(user_id = %user.id, "session ended: the user's access changed");
+            self.session.flush().await?;
+            return Ok(None);
+        }
         if now - info.last_seen_at >= self.policy.touch_interval(user.role) {
             info.last_seen_at = now;
             self.write_info(&info, user.role).await?;
@@ -155,22 +211,47 @@ impl UserSession {
         Ok(Some(user))
     }
 
-    /// Starts a signed-in session under a new id, so an id planted before sign-in (session
-    /// fixation) is worthless, and files it under the user.
-    pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
-        self.session.insert(CURRENT_USER_KEY, user).await?;
-        self.write_info(
-            &SessionInfo::starting(Utc::now(), &self.client()),
-            user.role,
-        )
-        .await?;
-        self.renew(user).await
+    fn remember(&self, user: Option<CurrentUser>) {
+        if let Some(request_user) = &self.request_user {
+            request_user.set(user);
+        }
     }
 
-    /// Gives the session a new id (the old one is deleted) and files it under the user. The
-    /// session keeps its start, so the absolute limit still counts from sign-in.
-    pub async fn renew(&self, user: &CurrentUser) -> Result<(), ServerError> {
-        self.keep_expiry(user.role).await?;
+    /// Starts a signed-in session under a new id, so an id planted before sign-in (session
+    /// fixation) is worthless, and files it under the user. It records the user's access
+    /// version as it is now.
+    pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
+        let access = self.access.for_new_session(user.id).await?;
+        self.session.insert(CURRENT_USER_KEY, user).await?;
+        let info = SessionInfo::starting(Utc::now(), &self.client(), access);
+        self.write_info(&info, user.role).await?;
+        self.file_under_new_id(user).await?;
+        self.remember(Some(user.clone()));
+        Ok(())
+    }
+
+    /// Keeps this browser signed in after the user's sessions were all ended (a password
+    /// change): under a new id and the new access `version`. The session keeps its start, so
+    /// the absolute limit still counts from sign-in.
+    pub async fn continue_after_revocation(
+        &self,
+        user: &CurrentUser,
+        version: AccessVersion,
+    ) -> Result<(), ServerError> {
+        let info = self.session.get::<SessionInfo>(SESSION_INFO_KEY).await?;
+        let info = match info {
+            Some(info) => SessionInfo {
+                access: version,
+                ..info
+            },
+            None => SessionInfo::starting(Utc::now(), &self.client(), version),
+        };
+        self.write_info(&info, user.role).await?;
+        self.file_under_new_id(user).await
+    }
+
+    /// Gives the session a new id (the old one is deleted) and files it under the user.
+    async fn file_under_new_id(&self, user: &CurrentUser) -> Result<(), ServerError> {
         self.session.cycle_id().await?;
         // Saved now rather than at the end of the response, so the new id is known here.
         self.session.save().await?;
@@ -188,7 +269,9 @@ impl UserSession {
     /// Replaces what the session knows of the user (after an e-mail change).
     pub async fn update_user(&self, user: &CurrentUser) -> Result<(), ServerError> {
         self.session.insert(CURRENT_USER_KEY, user).await?;
-        self.keep_expiry(user.role).await
+        self.keep_expiry(user.role).await?;
+        self.remember(Some(user.clone()));
+        Ok(())
     }
 
     /// Ends every other session of the signed-in user; this one stays.
@@ -228,7 +311,9 @@ impl UserSession {
 
     /// Deletes the session from Redis: the old cookie signs nobody in afterwards.
     pub async fn log_out(&self) -> Result<(), ServerError> {
-        Ok(self.session.flush().await?)
+        self.session.flush().await?;
+        self.remember(None);
+        Ok(())
     }
 
     async fn write_info(&self, info: &SessionInfo, role: Role) -> Result<(), ServerError> {
@@ -271,6 +356,7 @@ mod tests {
             last_seen_at: last_seen,
             browser: String::new(),
             address: None,
+            access: AccessVersion::initial(),
         }
     }
 

@@ -25,9 +25,10 @@ use tower_sessions_redis_store::{
 };
 
 use super::{
+    access::AccessVersions,
     admin_routes,
     config::{redact_url, DatabaseSettings, Settings},
-    health,
+    form_flash, health, outbox,
     password::PasswordHasher,
     plain_pages, redis_guard, security,
     server_fn_status::correct_server_fn_error_status,
@@ -52,6 +53,18 @@ const PING_CONNECTIONS_IDLE_FOR: Duration = Duration::from_secs(1);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub const SESSION_COOKIE: &str = "user_service_session";
 
+/// The session cookie's name: with `Secure`, `__Host-` prefixed, so the browser takes it only
+/// from this host over HTTPS with `Path=/` (no sibling subdomain or plain-http page can plant
+/// a session id: no fixation through a neighbour). `COOKIE_SECURE=false` is for plain-http
+/// development on localhost only, where browsers refuse both `Secure` and the prefix.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-user_service_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -70,6 +83,15 @@ impl Application {
             },
         )?;
         migrate(&db).await?;
+        if !settings.cookie_secure && !settings.site_addr.ip().is_loopback() {
+            // Browsers send a cookie without Secure over plain http too: anyone on the network
+            // path could read a session. Only a developer's own machine may do without.
+            tracing::warn!(
+                addr = %settings.site_addr,
+                "COOKIE_SECURE=false on an address other machines can reach: session cookies \
+                 would travel unencrypted; use it only for plain-http development on localhost"
+            );
+        }
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.site_addr))?;
@@ -83,12 +105,14 @@ impl Application {
             leptos_options,
             db,
             sessions: SessionRegistry::new(redis.clone(), settings.session.absolute),
+            access: AccessVersions::new(redis.clone(), settings.session.absolute),
             session_policy: SessionPolicy::new(settings.session),
             throttle: Throttle {
                 settings: settings.throttle,
             },
             redis,
             hasher,
+            cookie_secure: settings.cookie_secure,
         };
         let router = router(state.clone(), &settings);
         Ok(Self {
@@ -108,26 +132,32 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight. The outbox
+    /// worker runs meanwhile (see `server::outbox`).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let worker = tokio::spawn(outbox::work(Arc::new(self.state)));
         // The peer address feeds the sign-in throttle.
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        // A job cut off here is in the outbox still: another node, or this one when it starts
+        // again, does it.
+        worker.abort();
+        served
     }
 }
 
 fn router(state: AppState, settings: &Settings) -> Router {
     let routes = generate_route_list(App);
     let session_layer = SessionManagerLayer::new(RedisStore::new(state.redis.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(settings.cookie_secure))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.cookie_secure)
@@ -136,19 +166,6 @@ fn router(state: AppState, settings: &Settings) -> Router {
             state.session_policy.absolute_limit(),
         )));
     let headers: Arc<[_]> = security::static_headers(settings.cookie_secure).into();
-    let security_headers =
-        axum::middleware::map_response(move |mut response: axum::response::Response| {
-            let headers = headers.clone();
-            async move {
-                for (name, value) in headers.iter() {
-                    response
-                        .headers_mut()
-                        .entry(name)
-                        .or_insert_with(|| value.clone());
-                }
-                response
-            }
-        });
     // One shared copy for the per-request hooks: a clone is then a counter increment, not a
     // copy of every handle.
     let shared = Arc::new(state.clone());
@@ -184,7 +201,15 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
+            security::watch_request,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
             redis_guard::refuse_while_redis_is_down,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            form_flash::keep_form_errors_out_of_urls,
         ))
         .layer(axum::middleware::from_fn(correct_server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
@@ -204,7 +229,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         ))
         .layer(axum::middleware::from_fn(plain_pages::explain_empty_errors))
         .layer(CompressionLayer::new())
-        .layer(security_headers)
+        .layer(axum::middleware::from_fn_with_state(
+            headers,
+            security::add_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -4,8 +4,8 @@ use sqlx::PgPool;
 use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
 
 use super::{
-    password::PasswordHasher, session::SessionPolicy, session_registry::SessionRegistry,
-    throttle::Throttle,
+    access::AccessVersions, password::PasswordHasher, session::SessionPolicy,
+    session_registry::SessionRegistry, throttle::Throttle,
 };
 
 /// What every request handler and server function can reach. Cheap to clone: each field is a
@@ -17,6 +17,10 @@ pub struct AppState {
     pub redis: RedisPool,
     pub hasher: PasswordHasher,
     pub sessions: SessionRegistry,
+    pub access: AccessVersions,
     pub session_policy: SessionPolicy,
     pub throttle: Throttle,
+    /// Whether cookies are `Secure` (and so `__Host-` prefixed): HTTPS everywhere but
+    /// plain-http development on localhost.
+    pub cookie_secure: bool,
 }

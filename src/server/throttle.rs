@@ -67,16 +67,19 @@ pub async fn throttle_auth_attempts(
     let Some(address) = client.address else {
         return next.run(request).await;
     };
-    let window = chrono::Utc::now().timestamp() / limit.window_seconds;
-    let key = format!("throttle:{}:{address}:{window}", limit.name);
+    let name = format!("throttle:{}", limit.name);
+    let subject = address.to_string();
     // If Redis is down the request goes on: the session layer will answer 503 anyway.
-    let count = match window_counter::count_one(&state.redis, &key, limit.window_seconds).await {
-        Ok(count) => count,
-        Err(error) => {
-            tracing::warn!(error = %error, "throttle count unavailable");
-            return next.run(request).await;
-        }
-    };
+    let count =
+        match window_counter::count_in_window(&state.redis, &name, &subject, limit.window_seconds)
+            .await
+        {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(error = %error, "throttle count unavailable");
+                return next.run(request).await;
+            }
+        };
     if count <= i64::from(limit.per_window) {
         return next.run(request).await;
     }

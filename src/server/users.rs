@@ -5,6 +5,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::{
+    audit,
+    outbox::{self, Job, Pending},
+};
 use crate::domain::{
     forms::{NewOwner, OwnerDetails, StoreDetails},
     Email, PersonName, PhoneNumber, Profile, Role, StoreProfile, UserStatus,
@@ -271,23 +275,36 @@ pub async fn update_store(
     Ok(result.rows_affected() == 1)
 }
 
+/// Sets a new password hash and, in the same transaction, queues the end of every session of
+/// the user (see `server::access::revoke_committed`).
 pub async fn update_password_hash(
     db: &PgPool,
     user_id: Uuid,
     hash: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<Pending, sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(user_id)
         .bind(hash)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    let revocation = outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?;
+    tx.commit().await?;
+    Ok(revocation)
+}
+
+pub async fn phone_number(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT phone_number FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Withdraws an owner: WITHDRAWN for good, and the personal data in the user and store rows
 /// replaced by placeholders, so the e-mail and phone number are free again (개인정보 파기).
-/// The password hash becomes a value no password matches.
-pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Error> {
+/// The password hash becomes a value no password matches; the audit log keeps the id only;
+/// the account's known browsers are forgotten; the end of its sessions is queued.
+pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<Pending, sqlx::Error> {
     let mut tx = db.begin().await?;
     // Unique placeholders derived from the id: `withdrawn-<id>@withdrawn.invalid` and
     // `W-<first 18 hex digits of the id>`, which fits VARCHAR(20).
@@ -311,5 +328,12 @@ pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Error> {
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    audit::forget_personal_data(&mut tx, user_id).await?;
+    sqlx::query("DELETE FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let revocation = outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?;
+    tx.commit().await?;
+    Ok(revocation)
 }

@@ -21,3 +21,15 @@ pub async fn count_one(
 ) -> Result<i64, fred::error::Error> {
     redis.eval(COUNT_ONE, key, window_seconds).await
 }
+
+/// Adds one to the count of `subject` under `name` in the current fixed window of
+/// `window_seconds` (windows start at multiples of it, shared by every node) and returns it.
+pub async fn count_in_window(
+    redis: &RedisPool,
+    name: &str,
+    subject: &str,
+    window_seconds: i64,
+) -> Result<i64, fred::error::Error> {
+    let window = chrono::Utc::now().timestamp() / window_seconds;
+    count_one(redis, &format!("{name}:{subject}:{window}"), window_seconds).await
+}

@@ -130,7 +130,7 @@ async fn locking_a_user_signs_them_out_at_once_and_is_audited() {
     let relogin = app.client().log_in(&owner).await;
     assert_eq!(relogin.status().as_u16(), 302);
     assert!(
-        crate::helpers::location(&relogin).contains("__err"),
+        crate::helpers::location(&relogin).contains("__flash="),
         "a locked owner cannot sign in"
     );
     let (actor, target, action, before, after): (String, String, String, String, String) =
@@ -318,6 +318,35 @@ async fn demotion_and_ending_sessions_sign_the_user_out() {
         "/login?next=/profile",
     );
     assert_eq!(app.count("SELECT count(*) FROM admin_audit_log").await, 2);
+}
+
+#[tokio::test]
+async fn setting_what_a_user_already_has_changes_nothing_and_ends_no_session() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let console = signed_in(&app, &admin).await;
+    let owner_browser = signed_in(&app, &owner).await;
+    let id = owner.id.to_string();
+
+    let role = console
+        .call("admin/users/role", &[("user_id", &id), ("role", "OWNER")])
+        .await;
+    let status = console
+        .call(
+            "admin/users/status",
+            &[("user_id", &id), ("status", "ACTIVE")],
+        )
+        .await;
+
+    assert_eq!(role.status().as_u16(), 200);
+    assert_eq!(status.status().as_u16(), 200);
+    assert_eq!(app.count("SELECT count(*) FROM admin_audit_log").await, 0);
+    assert_eq!(
+        owner_browser.get_page("/profile").await.status().as_u16(),
+        200,
+        "still signed in"
+    );
 }
 
 #[tokio::test]

@@ -103,6 +103,7 @@ impl World {
             id,
             email,
             password: crate::helpers::value_of(&form, "password").to_owned(),
+            phone: crate::helpers::value_of(&form, "phone_number").to_owned(),
         };
         let owner_a = app.create_user(Role::Owner, UserStatus::Active).await;
         let admin = app.create_user(Role::Admin, UserStatus::Active).await;
@@ -321,6 +322,7 @@ async fn a_signed_in_owner_acting_on_their_own_data_never_touches_another_owners
                 ("id", &b),
                 ("name", "에이사장"),
                 ("phone_number", "01077776666"),
+                ("current_password", &world.owner_a.password),
             ],
         ),
         (

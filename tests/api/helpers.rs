@@ -262,6 +262,7 @@ impl TestApp {
             id,
             email: email.as_str().to_owned(),
             password,
+            phone: phone.as_str().to_owned(),
         }
     }
 
@@ -276,6 +277,11 @@ impl TestApp {
     /// The seconds a Redis key has left (-1: no expiry, -2: no such key).
     pub async fn redis_ttl(&self, key: &str) -> i64 {
         self.redis.ttl::<i64, _>(key).await.unwrap()
+    }
+
+    /// The app's Redis, to look at or tamper with what it keeps.
+    pub fn redis(&self) -> RedisPool {
+        self.redis.clone()
     }
 
     pub async fn session_exists(&self, session_id: &str) -> bool {
@@ -298,19 +304,20 @@ impl Drop for TestApp {
         let server = self.pg_server.clone();
         let redis = self.redis_url.clone();
         clean_up_from_drop(async move {
-            // The users' session indexes (`user_sessions:{id}`) and the sessions in them, and
-            // their failed sign-in counts.
-            let mut keys = sessions;
+            // Every key that names one of the test's users or known browsers (session indexes
+            // and the sessions in them, access versions, failure counts and locks), and the
+            // sessions its browsers hold.
+            let mut ids = Vec::new();
             if let Ok(mut db) = PgConnection::connect(&format!("{server}/{db_name}")).await {
-                let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
-                    .fetch_all(&mut db)
-                    .await
-                    .unwrap_or_default();
-                keys.extend(ids.iter().map(|id| format!("user_sessions:{id}")));
-                keys.extend(ids.iter().map(|id| format!("sign_in_failures:{id}")));
+                ids = sqlx::query_scalar(
+                    "SELECT id FROM users UNION ALL SELECT id FROM known_devices",
+                )
+                .fetch_all(&mut db)
+                .await
+                .unwrap_or_default();
                 let _ = db.close().await;
             }
-            delete_redis_keys(&redis, keys).await;
+            delete_redis_keys(&redis, sessions, &ids).await;
         });
         // The database itself goes when `_database` is dropped, right after this.
     }
@@ -347,10 +354,12 @@ fn clean_up_from_drop(cleanup: impl std::future::Future<Output = ()> + Send + 's
     .join();
 }
 
-/// Deletes `keys`, and the sessions listed in any `user_sessions:*` set among them.
-async fn delete_redis_keys(redis_url: &str, keys: Vec<String>) {
+/// Deletes `keys`, every key that contains one of `ids`, and the sessions listed in any
+/// `user_sessions:*` set among them.
+async fn delete_redis_keys(redis_url: &str, keys: Vec<String>, ids: &[Uuid]) {
+    use futures::StreamExt;
     use tower_sessions_redis_store::fred::prelude::{Builder, ClientLike, Config, SetsInterface};
-    if keys.is_empty() {
+    if keys.is_empty() && ids.is_empty() {
         return;
     }
     let Ok(config) = Config::from_url(redis_url) else {
@@ -362,12 +371,25 @@ async fn delete_redis_keys(redis_url: &str, keys: Vec<String>) {
     if client.init().await.is_err() {
         return;
     }
-    let mut doomed = keys.clone();
-    for key in keys.iter().filter(|k| k.starts_with("user_sessions:")) {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut doomed = keys;
+    let mut all_keys = client.scan_buffered("*", Some(1_000), None);
+    while let Some(Ok(key)) = all_keys.next().await {
+        if let Some(key) = key.as_str().filter(|k| ids.iter().any(|id| k.contains(id))) {
+            doomed.push(key.to_owned());
+        }
+    }
+    for key in doomed
+        .clone()
+        .iter()
+        .filter(|k| k.starts_with("user_sessions:"))
+    {
         let members: Vec<String> = client.smembers(key).await.unwrap_or_default();
         doomed.extend(members);
     }
-    let _ = client.del::<u32, _>(doomed).await;
+    if !doomed.is_empty() {
+        let _ = client.del::<u32, _>(doomed).await;
+    }
     let _ = client.quit().await;
 }
 
@@ -386,6 +408,8 @@ pub struct TestUser {
     pub id: Uuid,
     pub email: String,
     pub password: String,
+    /// As stored (normalized), so a profile form can send it back unchanged.
+    pub phone: String,
 }
 
 pub struct TestClient {

@@ -124,7 +124,8 @@ async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_erro
     assert_eq!(response.status().as_u16(), 302);
     let back = location(&response);
     assert!(back.contains("/login?next=/profile"), "{back}");
-    assert!(back.contains("__err="), "{back}");
+    assert!(back.contains("__flash="), "{back}");
+    assert!(!back.contains("__err="), "{back}");
     let page = browser
         .get_page(back.trim_start_matches(&app.url("")))
         .await
@@ -244,7 +245,7 @@ async fn signing_in_replaces_the_session_id() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_same_site_and_secure_when_configured() {
+async fn the_cookies_are_host_prefixed_http_only_same_site_and_secure_when_configured() {
     let app = spawn_app_with(AppOptions {
         cookie_secure: true,
         ..AppOptions::default()
@@ -260,13 +261,26 @@ async fn the_session_cookie_is_http_only_same_site_and_secure_when_configured() 
         )
         .await;
 
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(cookie.starts_with("user_service_session="), "{cookie}");
-    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
-        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    // With Secure, both cookies carry the __Host- prefix: the browser takes them only from
+    // this host over HTTPS, with Path=/ and no Domain, so no neighbour can plant them.
+    for name in [
+        "__Host-user_service_session=",
+        "__Host-user_service_device=",
+    ] {
+        let cookie = cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {cookies:?}"));
+        for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(cookie.contains(flag), "{flag} in {cookie}");
+        }
+        assert!(!cookie.contains("Domain"), "{cookie}");
     }
 }
 

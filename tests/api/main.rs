@@ -1,6 +1,7 @@
 //! HTTP tests against the real app, each on a fresh PostgreSQL database and a real Redis.
 //! One test binary, one module per feature.
 
+mod access;
 mod admin;
 mod authorization;
 mod backends;
@@ -16,6 +17,7 @@ mod pages;
 mod password;
 mod process;
 mod profile;
+mod reauthentication;
 mod security;
 mod seed;
 mod sessions;

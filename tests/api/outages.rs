@@ -211,7 +211,7 @@ async fn a_redis_outage_gives_quick_503s_and_the_app_recovers_by_itself() {
         browser
             .call(
                 "profile/owner",
-                &[("name", name), ("phone_number", "010-4444-5555")],
+                &[("name", name), ("phone_number", &owner.phone)],
             )
             .await
     };

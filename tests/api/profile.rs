@@ -49,7 +49,11 @@ async fn an_owner_edits_name_and_phone() {
         .post_form(
             "/profile",
             "profile/owner",
-            &[("name", " 이영희 "), ("phone_number", "01055556666")],
+            &[
+                ("name", " 이영희 "),
+                ("phone_number", "01055556666"),
+                ("current_password", SIGNUP_PASSWORD),
+            ],
         )
         .await;
 
@@ -69,6 +73,69 @@ async fn an_owner_edits_name_and_phone() {
         .await
         .unwrap();
     assert!(page.contains("대표자 정보를 저장했습니다."));
+}
+
+/// The password `TestClient::sign_up` signs up with.
+const SIGNUP_PASSWORD: &str = "tangerine-harbor-42";
+
+#[tokio::test]
+async fn a_new_phone_number_needs_the_current_password_and_a_name_alone_does_not() {
+    let app = spawn_app().await;
+    let (browser, email) = signed_up_owner(&app).await;
+    let stored = |app: &TestApp| {
+        let email = email.clone();
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT name, phone_number FROM users WHERE email = $1",
+            )
+            .bind(email)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let (_, phone) = stored(&app).await;
+
+    let without = browser
+        .call(
+            "profile/owner",
+            &[("name", "김민수"), ("phone_number", "010-7777-8888")],
+        )
+        .await;
+    let wrong = browser
+        .call(
+            "profile/owner",
+            &[
+                ("name", "김민수"),
+                ("phone_number", "010-7777-8888"),
+                ("current_password", "not-my-password-1"),
+            ],
+        )
+        .await;
+    let rename_only = browser
+        .call(
+            "profile/owner",
+            &[("name", "김민철"), ("phone_number", &phone)],
+        )
+        .await;
+
+    assert_eq!(
+        error_fields(without).await,
+        vec![(
+            "current_password".to_owned(),
+            "비밀번호를 입력해 주세요.".to_owned()
+        )]
+    );
+    assert_eq!(
+        error_fields(wrong).await,
+        vec![(
+            "current_password".to_owned(),
+            "비밀번호가 올바르지 않습니다.".to_owned()
+        )]
+    );
+    assert_eq!(rename_only.status().as_u16(), 200);
+    assert_eq!(stored(&app).await, ("김민철".to_owned(), phone));
 }
 
 #[tokio::test]
@@ -91,7 +158,11 @@ async fn a_wrong_or_taken_phone_number_is_refused_at_the_field() {
     let duplicate = browser
         .call(
             "profile/owner",
-            &[("name", "이영희"), ("phone_number", &taken)],
+            &[
+                ("name", "이영희"),
+                ("phone_number", &taken),
+                ("current_password", SIGNUP_PASSWORD),
+            ],
         )
         .await;
 

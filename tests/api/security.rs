@@ -1,7 +1,9 @@
 use reqwest::header;
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{signup_form, spawn_app, spawn_app_with, AppOptions};
+use crate::helpers::{
+    assert_redirect_to, signup_form, spawn_app, spawn_app_with, AppOptions, TestSite,
+};
 
 #[tokio::test]
 async fn a_post_from_another_site_is_refused_and_changes_nothing() {
@@ -54,19 +56,72 @@ async fn a_post_from_this_site_passes() {
 }
 
 #[tokio::test]
-async fn every_response_carries_the_security_headers() {
-    let app = spawn_app().await;
-    for path in ["/login", "/healthz", "/no-such-page"] {
-        let response = app.client().get_page(path).await;
+async fn every_kind_of_answer_carries_the_security_headers_and_is_not_cached() {
+    let site = TestSite::with_bundle(&[("user-service.css", b"body { color: black }")]);
+    let app = spawn_app_with(AppOptions {
+        site_root: Some(site.path()),
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let as_owner = app.signed_in(&owner).await;
+    let as_admin = app.signed_in(&admin).await;
+    let anonymous = app.client();
+    let cross_site = anonymous
+        .client
+        .post(app.url("/api/login"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    let answers = vec![
+        ("page", anonymous.get_page("/login").await),
+        ("signed-in page", as_owner.get_page("/profile").await),
+        ("404 page", anonymous.get_page("/no-such-page").await),
+        ("probe", anonymous.get_page("/healthz").await),
+        ("JSON", as_owner.call("profile", &[]).await),
+        ("JSON error", anonymous.call("profile", &[]).await),
+        ("CSV", as_admin.get_page("/admin/users.csv").await),
+        ("plain 403", cross_site),
+        ("file", anonymous.get_page("/pkg/user-service.css").await),
+    ];
+    for (what, response) in answers {
         let headers = response.headers();
-        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
-        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{what}: {policy}"
+        );
         assert!(
             !headers.contains_key("strict-transport-security"),
             "no HSTS over plain http"
         );
+        let cache = headers.get("cache-control").map(|v| v.to_str().unwrap());
+        if what == "file" {
+            assert_ne!(cache, Some("no-store"), "the bundle may be cached");
+        } else {
+            assert_eq!(cache, Some("no-store"), "{what}");
+        }
     }
+}
+
+#[tokio::test]
+async fn logging_out_tells_the_browser_to_forget_the_signed_in_pages() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+
+    let response = browser.post_form("/profile", "logout", &[]).await;
+
+    assert_redirect_to(&response, "/login");
+    assert_eq!(
+        response.headers()["clear-site-data"],
+        r#""cache", "storage""#
+    );
 }
 
 #[tokio::test]

@@ -236,12 +236,21 @@ async fn without_javascript_the_form_comes_back_with_messages_and_values_but_no_
 
     assert_eq!(response.status().as_u16(), 302);
     let back = location(&response);
-    let page = browser
-        .get_page(back.trim_start_matches(&app.url("")))
-        .await
-        .text()
-        .await
-        .unwrap();
+    // No personal data in the URL (history, access logs, Referer): only an id.
+    assert!(back.contains("__flash="), "{back}");
+    let decoded_back = url::form_urlencoded::parse(back.as_bytes())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<String>();
+    for typed in ["phone_number", "email", "store_name", "address"] {
+        let value = value_of(&form, typed);
+        assert!(
+            !back.contains(value) && !decoded_back.contains(value),
+            "{typed} in {back}"
+        );
+    }
+    assert!(!back.contains("__err"), "{back}");
+    let path = back.trim_start_matches(&app.url("")).to_owned();
+    let page = browser.get_page(&path).await.text().await.unwrap();
     assert!(page.contains(r#"role="alert""#));
     assert!(page.contains("휴대폰 번호 형식이 올바르지 않습니다"));
     assert!(page.contains(r#"aria-invalid="true""#));
@@ -252,6 +261,10 @@ async fn without_javascript_the_form_comes_back_with_messages_and_values_but_no_
         "passwords never come back"
     );
     assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+    // Read once: the same URL later (a shared link, a page from history) shows nothing.
+    let again = browser.get_page(&path).await.text().await.unwrap();
+    assert!(!again.contains(value_of(&form, "email")));
+    assert!(!again.contains("휴대폰 번호 형식이 올바르지 않습니다"));
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ async fn a_session_started_on_one_node_works_on_the_other_until_logout_on_either
     let response = on_second
         .call(
             "profile/owner",
-            &[("name", "두노드"), ("phone_number", "010-2222-3333")],
+            &[("name", "두노드"), ("phone_number", &owner.phone)],
         )
         .await;
     assert_eq!(response.status().as_u16(), 200);

@@ -84,7 +84,10 @@ fn DetailBody(
                 <dt>"권한"</dt>
                 <dd data-testid="detail-role">{user.role.label()}</dd>
                 <dt>"상태"</dt>
-                <dd data-testid="detail-status">{user.status.label()}</dd>
+                <dd data-testid="detail-status">
+                    {user.status.label()}
+                    {user.lock_label(chrono::Utc::now()).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
+                </dd>
                 <dt>"가입일"</dt>
                 <dd>{format_kst(&user.created_at)}</dd>
                 <dt>"최근 로그인"</dt>

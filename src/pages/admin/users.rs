@@ -255,7 +255,10 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                                     <td>{row.email.clone()}</td>
                                     <td class="nowrap">{row.phone_number.clone()}</td>
                                     <td>{row.role.label()}</td>
-                                    <td><span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span></td>
+                                    <td>
+                                        <span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span>
+                                        {row.lock_label(chrono::Utc::now()).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
+                                    </td>
                                     <td>{row.store_name.clone().unwrap_or_default()}</td>
                                     <td>{row.industry.clone().unwrap_or_default()}</td>
                                     <td class="nowrap">{format_kst(&row.created_at)}</td>

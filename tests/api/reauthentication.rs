@@ -1,0 +1,116 @@
+//! Asking for the current password again (e-mail, phone, password, withdrawal) is no free
+//! guessing oracle for someone holding a stolen session.
+
+use user_service::domain::{Role, UserStatus};
+
+use crate::helpers::{assert_redirect_to, error_fields, spawn_app, TestClient, TestUser};
+
+/// An e-mail "change" to the address the user already has: only the password check matters.
+async fn change_email_with(
+    browser: &TestClient,
+    user: &TestUser,
+    password: &str,
+) -> reqwest::Response {
+    browser
+        .call(
+            "profile/email",
+            &[("email", &user.email), ("current_password", password)],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn five_wrong_current_passwords_sign_the_session_out() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+    let session = browser.session_id().unwrap();
+
+    for _ in 0..4 {
+        let wrong = change_email_with(&browser, &owner, "guess-1234").await;
+        assert_eq!(error_fields(wrong).await[0].0, "current_password");
+    }
+    let fifth = change_email_with(&browser, &owner, "guess-1234").await;
+
+    assert_eq!(fifth.status().as_u16(), 401);
+    let body: serde_json::Value = fifth.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("SignedOut"));
+    assert!(!app.session_exists(&session).await);
+    let after: serde_json::Value = browser
+        .call("current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(after.is_null());
+}
+
+#[tokio::test]
+async fn without_javascript_the_signed_out_owner_lands_on_sign_in_with_the_reason() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+    let form = [
+        ("current_password", "guess-1234"),
+        ("new_password", "harbor-tangerine-73"),
+        ("new_password_confirm", "harbor-tangerine-73"),
+    ];
+    for _ in 0..4 {
+        browser
+            .post_form("/profile/password", "profile/password", &form)
+            .await;
+    }
+
+    let fifth = browser
+        .post_form("/profile/password", "profile/password", &form)
+        .await;
+
+    assert_redirect_to(&fifth, "/login?notice=signed-out");
+    let page = browser
+        .get_page("/login?notice=signed-out")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("안전을 위해 로그아웃되었습니다"));
+}
+
+#[tokio::test]
+async fn re_authentication_is_throttled_per_user() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+
+    // Right passwords, so no failure limit is reached: only the rate.
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let response = change_email_with(&browser, &owner, &owner.password).await;
+        statuses.push(response.status().as_u16());
+    }
+
+    assert_eq!(statuses[..10], [200; 10]);
+    assert_eq!(statuses[10], 429, "the 11th within a minute waits");
+}
+
+#[tokio::test]
+async fn a_right_password_starts_the_failure_count_again() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+
+    for _ in 0..4 {
+        change_email_with(&browser, &owner, "guess-1234").await;
+    }
+    let right = change_email_with(&browser, &owner, &owner.password).await;
+    assert_eq!(right.status().as_u16(), 200);
+    let wrong = change_email_with(&browser, &owner, "guess-1234").await;
+
+    assert_eq!(error_fields(wrong).await[0].0, "current_password");
+    let after: serde_json::Value = browser
+        .call("current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!after.is_null(), "still signed in");
+}
