@@ -39,3 +39,29 @@ wait_for_http() {
   done
   return 1
 }
+
+# The development mail server (Debian's python3-aiosmtpd): every message it receives becomes a
+# file in a Maildir (`new/`), which people and tests read. Used by setup.sh (a shared one on
+# 127.0.0.1:2525) and test.sh (a private one per run).
+DEV_SMTP_PORT=2525
+DEV_MAILDIR=/var/tmp/user-service-mail
+
+# start_smtp PORT MAILDIR LOGFILE: starts one in the background unless the port answers.
+start_smtp() {
+  local port=$1 maildir=$2 log=$3
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+  mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
+  # Debian's python (the package's), not another python3 earlier on PATH.
+  setsid /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" \
+    -c aiosmtpd.handlers.Mailbox "$maildir" >"$log" 2>&1 < /dev/null &
+  for _ in $(seq 1 40); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# stop_smtp PORT: stops the mail server listening on PORT (one this script family started).
+stop_smtp() {
+  pkill -f "aiosmtpd -n -l 127.0.0.1:$1 " 2>/dev/null || true
+}

@@ -10,6 +10,8 @@ bash scripts/setup.sh
 
 export DATABASE_URL="${DATABASE_URL:-postgres://user_service:user_service@127.0.0.1:5432/user_service}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+# The development mail server setup.sh started: every mail lands in $DEV_MAILDIR/new.
+export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:$DEV_SMTP_PORT}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 # Plain http on localhost: a Secure cookie would not be sent back by some browsers.
 export COOKIE_SECURE="${COOKIE_SECURE:-false}"
@@ -47,6 +49,8 @@ cat <<MSG
     Sign in as the demo admin:
       e-mail    $demo_email
       password  $demo_password
+    Mail the app sends (codes, notices) is kept in
+      $DEV_MAILDIR/new
     Stop with Ctrl-C.
   └───────────────────────────────────────────────────────────┘
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the app needs on a Debian or Ubuntu machine, and only what is
-# missing: PostgreSQL, Redis, the wasm32 toolchain, wasm-bindgen, and the npm packages (with
-# Chromium for the browser tests when called with --for-tests). Safe to run again.
+# missing: PostgreSQL, Redis, a development mail server, the wasm32 toolchain, wasm-bindgen,
+# and the npm packages (with Chromium for the browser tests when called with --for-tests).
+# Safe to run again.
 # Needs root or sudo for apt-get. Non-interactive (CI=true, no stdin is fine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,13 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || die "Redis did not start on 127.0.0.1:6379"
 note "Redis is ready on 127.0.0.1:6379"
+
+# --- A mail server for development -------------------------------------------------------
+step "mail server (development)"
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || apt_install python3-aiosmtpd
+start_smtp "$DEV_SMTP_PORT" "$DEV_MAILDIR" /tmp/user-service-smtp.log ||
+  die "the mail server did not start on 127.0.0.1:$DEV_SMTP_PORT: $(tail -n 3 /tmp/user-service-smtp.log)"
+note "mail to anyone is kept in $DEV_MAILDIR/new (smtp://127.0.0.1:$DEV_SMTP_PORT)"
 
 # --- The wasm32 toolchain ---------------------------------------------------------------
 step "wasm32 toolchain"

@@ -22,9 +22,11 @@ log_dir=$(mktemp -d)
 redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
   --logfile "$log_dir/redis.log" || fail_early "cannot start a private Redis"
-finish() { # stops the private Redis; keeps its log when something failed, for a look later
+finish() { # stops the private Redis and mail server; keeps their logs when something failed
   [ "${failed:-0}" -gt 0 ] && cp "$log_dir/redis.log" target/test-redis.log 2>/dev/null
+  [ "${failed:-0}" -gt 0 ] && cp "$log_dir/smtp.log" target/test-smtp.log 2>/dev/null
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1
+  [ -n "${smtp_port:-}" ] && stop_smtp "$smtp_port"
   rm -rf "$log_dir"
 }
 trap finish EXIT
@@ -32,6 +34,13 @@ for _ in $(seq 1 40); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && brea
 redis-cli -p "$redis_port" ping >/dev/null 2>&1 ||
   fail_early "the private Redis on port $redis_port did not start: $(tail -n 3 "$log_dir/redis.log")"
 export TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+
+# A private mail server too, whose Maildir the tests read.
+smtp_port=$(free_port)
+export TEST_MAILDIR="$log_dir/mail"
+start_smtp "$smtp_port" "$TEST_MAILDIR" "$log_dir/smtp.log" ||
+  fail_early "the private mail server on port $smtp_port did not start: $(tail -n 3 "$log_dir/smtp.log")"
+export TEST_SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export TEST_PG_URL="${TEST_PG_URL:-postgres://user_service:user_service@127.0.0.1:5432}"
 
 check() { # check NAME COMMAND...: a step that must succeed, counted as one test

@@ -10,8 +10,9 @@ use leptos_router::{
 use crate::{
     components::{content_security_policy, provide_flashed_form_error, NotFoundPage},
     pages::{
-        AdminUsersPage, AuditPage, DashboardPage, HomePage, LoginPage, PasswordPage, ProfilePage,
-        SessionsPage, SignupPage, UserDetailPage, WithdrawPage,
+        AdminUsersPage, AuditPage, DashboardPage, ForgotPasswordPage, HomePage, LoginPage,
+        PasswordPage, ProfilePage, ResetPasswordPage, SessionsPage, SignupPage, UserDetailPage,
+        VerifyEmailPage, WithdrawPage,
     },
 };
 
@@ -49,6 +50,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/email/verify") view=VerifyEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/password") view=PasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile/sessions") view=SessionsPage ssr=SsrMode::Async/>

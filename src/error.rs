@@ -88,6 +88,9 @@ pub enum AppError {
     SignedOut,
     #[error("이 페이지에 접근할 권한이 없습니다.")]
     Forbidden,
+    /// An admin asked for a new password: nothing but the password form until it is set.
+    #[error("관리자의 요청으로 비밀번호를 먼저 변경해야 합니다. 새 비밀번호를 설정해 주세요.")]
+    PasswordChangeRequired,
     #[error("요청하신 페이지를 찾을 수 없습니다.")]
     NotFound,
     #[error("요청 형식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.")]
@@ -106,7 +109,7 @@ impl AppError {
         match self {
             AppError::Form(_) | AppError::BadRequest => 400,
             AppError::Unauthenticated | AppError::SignedOut => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::PasswordChangeRequired => 403,
             AppError::NotFound => 404,
             AppError::TooManyRequests => 429,
             AppError::Unavailable => 503,
@@ -118,6 +121,7 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             AppError::Forbidden => "접근 권한이 없습니다",
+            AppError::PasswordChangeRequired => "비밀번호를 변경해 주세요",
             AppError::NotFound => "페이지를 찾을 수 없습니다",
             AppError::Unavailable => "일시적으로 이용할 수 없습니다",
             AppError::TooManyRequests => "잠시 후 다시 시도해 주세요",

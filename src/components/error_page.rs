@@ -11,6 +11,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     let title = error.title();
     let action = match &error {
         AppError::Forbidden => ("/", "내 화면으로 가기"),
+        AppError::PasswordChangeRequired => ("/profile/password?required=1", "비밀번호 변경하기"),
         AppError::NotFound => ("/", "처음으로 가기"),
         AppError::Unauthenticated | AppError::SignedOut => ("/login", "로그인"),
         _ => ("", "다시 시도"),

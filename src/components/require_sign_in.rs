@@ -4,7 +4,7 @@ use leptos_router::{components::Redirect, hooks::use_location};
 use super::{ErrorPage, SiteHeader};
 use crate::{
     api::current_user,
-    domain::{CurrentUser, NextPath},
+    domain::{CurrentUser, NextPath, PASSWORD_CHANGE_REQUIRED_PAGE},
     error::AppError,
 };
 
@@ -33,6 +33,13 @@ where
         <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"불러오는 중…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
+                    // An admin asked for a new password: only the password form opens.
+                    Ok(Some(user))
+                        if user.must_change_password
+                            && location.pathname.get_untracked() != "/profile/password" =>
+                    {
+                        view! { <Redirect path=PASSWORD_CHANGE_REQUIRED_PAGE/> }.into_any()
+                    }
                     Ok(Some(user)) if access == Access::SignedIn || user.is_admin() => {
                         let content = children.with_value(|children| children(user.clone()));
                         view! { <SiteHeader user/> {content} }.into_any()

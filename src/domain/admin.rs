@@ -21,6 +21,7 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
     /// When a lock from failed sign-ins ends; `None` for an admin's lock (or no lock).
     pub locked_until: Option<DateTime<Utc>>,
+    pub email_verified: bool,
 }
 
 impl UserRow {
@@ -90,6 +91,9 @@ pub struct UserPage {
     pub matching: MatchCount,
     /// Whether a page follows this one.
     pub has_next: bool,
+    /// When the server read the page: what "until when" is measured against (the browser's
+    /// clock may be off, and the hydrated page must say what the server said).
+    pub as_of: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +101,8 @@ pub enum AuditAction {
     SetStatus,
     SetRole,
     EndSessions,
+    IssueRecoveryCode,
+    RequirePasswordChange,
 }
 
 impl AuditAction {
@@ -105,6 +111,8 @@ impl AuditAction {
             AuditAction::SetStatus => "SET_STATUS",
             AuditAction::SetRole => "SET_ROLE",
             AuditAction::EndSessions => "END_SESSIONS",
+            AuditAction::IssueRecoveryCode => "ISSUE_RECOVERY_CODE",
+            AuditAction::RequirePasswordChange => "REQUIRE_PASSWORD_CHANGE",
         }
     }
 
@@ -113,6 +121,8 @@ impl AuditAction {
             AuditAction::SetStatus,
             AuditAction::SetRole,
             AuditAction::EndSessions,
+            AuditAction::IssueRecoveryCode,
+            AuditAction::RequirePasswordChange,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)
@@ -123,6 +133,8 @@ impl AuditAction {
             AuditAction::SetStatus => "상태 변경",
             AuditAction::SetRole => "권한 변경",
             AuditAction::EndSessions => "로그인 세션 종료",
+            AuditAction::IssueRecoveryCode => "복구 코드 발급",
+            AuditAction::RequirePasswordChange => "비밀번호 변경 요구",
         }
     }
 }
@@ -148,6 +160,8 @@ impl AuditEntry {
         match value {
             None => "-".to_owned(),
             Some(AUTOMATIC_LOCK) => "잠김 (자동)".to_owned(),
+            Some("true") => "예".to_owned(),
+            Some("false") => "아니요".to_owned(),
             Some(v) => v
                 .parse::<UserStatus>()
                 .map(|s| s.label().to_owned())
@@ -160,6 +174,10 @@ impl AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserDetail {
     pub user: UserRow,
+    /// An admin asked for a new password at the next sign-in.
+    pub must_change_password: bool,
+    /// When the server read it (see [`UserPage::as_of`]).
+    pub as_of: DateTime<Utc>,
     pub store: Option<StoreProfile>,
     pub open_sessions: usize,
     pub audit: Vec<AuditEntry>,
@@ -230,6 +248,7 @@ mod tests {
             created_at: now,
             last_login_at: None,
             locked_until,
+            email_verified: true,
         };
         assert_eq!(row(UserStatus::Active, None).lock_label(now), None);
         assert_eq!(
@@ -249,4 +268,12 @@ mod tests {
             .unwrap()
             .contains("만료"));
     }
+}
+
+/// A recovery code just issued, shown once to the admin who issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCode {
+    /// As read out: "1234-5678".
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
 }

@@ -10,7 +10,14 @@ pub struct CurrentUser {
     pub id: Uuid,
     pub email: String,
     pub role: Role,
+    /// An admin asked for a new password at this sign-in: until it is set, only the password
+    /// form opens.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
+
+/// Where a user whose password an admin asked to be changed is sent, whatever they open.
+pub const PASSWORD_CHANGE_REQUIRED_PAGE: &str = "/profile/password?required=1";
 
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Address, BusinessHours, Email, Industry, Password, PersonName, PhoneNumber, StoreName,
+    Address, BusinessHours, Email, Industry, OneTimeCode, Password, PersonName, PhoneNumber,
+    StoreName,
 };
 
 /// `(field name, message)` for each wrong field.
@@ -207,9 +208,94 @@ impl PasswordChangeInput {
     }
 }
 
+/// The password reset form: either the link's token (hidden) or the e-mail and the code, and
+/// the new password twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordResetInput {
+    pub email: String,
+    pub code: String,
+    pub token: String,
+    pub new_password: String,
+    pub new_password_confirm: String,
+}
+
+/// How the person shows the reset is theirs.
+#[derive(Debug, Clone)]
+pub enum ResetProof {
+    /// The link from the mail (its random token).
+    Link(String),
+    /// The e-mail address and the code from the mail (or an admin's recovery code).
+    Code(Email, OneTimeCode),
+}
+
+impl PasswordResetInput {
+    /// Checks the form. With a link the account's e-mail is not known yet: the server checks
+    /// the new password against it once the link has named the account.
+    pub fn parse(&self) -> Result<(ResetProof, Password), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let proof = if self.token.trim().is_empty() {
+            let email = check(&mut errors, "email", Email::parse(&self.email));
+            let code = check(&mut errors, "code", OneTimeCode::parse(&self.code));
+            email
+                .zip(code)
+                .map(|(email, code)| ResetProof::Code(email, code))
+        } else {
+            Some(ResetProof::Link(self.token.trim().to_owned()))
+        };
+        let password = check(
+            &mut errors,
+            "new_password",
+            Password::parse_for_account(&self.new_password, &self.email, &[]),
+        );
+        if self.new_password_confirm != self.new_password {
+            errors.push((
+                "new_password_confirm".to_owned(),
+                PASSWORDS_DIFFER.to_owned(),
+            ));
+        }
+        match (proof, password) {
+            (Some(proof), Some(password)) if errors.is_empty() => Ok((proof, password)),
+            _ => Err(errors),
+        }
+    }
+
+    /// What may be sent back to the form: never the passwords or the code.
+    pub fn kept_values(&self) -> Vec<(&'static str, &str)> {
+        vec![("email", &self.email), ("token", &self.token)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_needs_the_email_and_code_unless_the_link_names_the_account() {
+        let by_code = PasswordResetInput {
+            email: "owner@example.com".into(),
+            code: "123 456".into(),
+            new_password: "tangerine-harbor-42".into(),
+            new_password_confirm: "tangerine-harbor-42".into(),
+            ..Default::default()
+        };
+        assert!(matches!(by_code.parse(), Ok((ResetProof::Code(..), _))));
+        let by_link = PasswordResetInput {
+            token: "abc".into(),
+            email: String::new(),
+            code: String::new(),
+            ..by_code.clone()
+        };
+        assert!(matches!(by_link.parse(), Ok((ResetProof::Link(t), _)) if t == "abc"));
+        let empty = PasswordResetInput::default();
+        let fields: Vec<String> = empty
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(fields, ["email", "code", "new_password"]);
+    }
 
     fn valid_signup() -> SignupInput {
         SignupInput {

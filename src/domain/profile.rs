@@ -15,6 +15,10 @@ pub struct Profile {
     pub updated_at: DateTime<Utc>,
     /// Owners have one; admins none.
     pub store: Option<StoreProfile>,
+    /// Whether the sign-in address has been proven to reach the user.
+    pub email_verified: bool,
+    /// A new sign-in address waiting for its confirmation code, if any.
+    pub pending_email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

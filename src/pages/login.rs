@@ -20,7 +20,7 @@ pub async fn login(
     use secrecy::SecretString;
 
     use crate::{
-        domain::Email,
+        domain::{Email, PASSWORD_CHANGE_REQUIRED_PAGE},
         error::FormErrors,
         server::{
             auth::{self, SignInError},
@@ -64,9 +64,13 @@ pub async fn login(
                     return Err(AppError::Form(kept(FormErrors::new(SIGN_IN_FAILED))));
                 }
                 devices::after_sign_in(&state, user.id, signed_in.device.as_ref(), &client).await?;
-                let target = NextPath::parse(&next)
-                    .map(|next| next.as_str().to_owned())
-                    .unwrap_or_else(|| user.role.home_path().to_owned());
+                let target = if user.must_change_password {
+                    PASSWORD_CHANGE_REQUIRED_PAGE.to_owned()
+                } else {
+                    NextPath::parse(&next)
+                        .map(|next| next.as_str().to_owned())
+                        .unwrap_or_else(|| user.role.home_path().to_owned())
+                };
                 leptos_axum::redirect(&target);
                 Ok(())
             }
@@ -77,6 +81,19 @@ pub async fn login(
         }
     })
     .await
+}
+
+/// What the sign-in page says after a flow that ends there (`?notice=`).
+fn login_notice(notice: &str) -> Option<String> {
+    Some(match notice {
+        "signed-out" => AppError::SignedOut.to_string(),
+        "password-reset" => {
+            "비밀번호를 새로 설정했습니다. 새 비밀번호로 로그인해 주세요.".to_owned()
+        }
+        "email-verified" => "이메일 인증을 마쳤습니다. 로그인해 주세요.".to_owned(),
+        "email-changed" => "로그인 이메일을 변경했습니다. 새 이메일로 로그인해 주세요.".to_owned(),
+        _ => return None,
+    })
 }
 
 #[component]
@@ -116,10 +133,8 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
         let query = query.read();
         if query.get("withdrawn").is_some() {
             Some("회원 탈퇴가 완료되었습니다. 그동안 이용해 주셔서 감사합니다.".to_owned())
-        } else if query.get("notice").as_deref() == Some("signed-out") {
-            Some(AppError::SignedOut.to_string())
         } else {
-            None
+            query.get("notice").and_then(|notice| login_notice(&notice))
         }
     });
     let (error, form_errors) = action_errors(login);
@@ -160,6 +175,7 @@ fn LoginForm(next: Option<String>) -> impl IntoView {
                         {move || if login.pending().get() { "로그인 중…" } else { "로그인" }}
                     </button>
                 </ActionForm>
+                <p class="form-footer"><a href="/password/forgot">"비밀번호를 잊으셨나요?"</a></p>
                 <p class="form-footer">"아직 회원이 아니신가요? "<a href="/signup">"회원가입"</a></p>
             </section>
         </main>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::signup::StoreFields;
+use super::{signup::StoreFields, verify_email::ResendVerification};
 use crate::{
     components::{
         action_errors, Access, AccountNav, ErrorPage, Field, FormAlert, LiveValidation, Notice,
@@ -61,7 +61,8 @@ pub async fn update_owner(
     .await
 }
 
-/// Changes the sign-in e-mail; the current password is asked again.
+/// Starts a change of the sign-in e-mail (the current password is asked again): it takes effect
+/// once the new address confirms it.
 #[server(endpoint = "profile/email")]
 pub async fn change_email(
     #[server(default)] email: String,
@@ -70,8 +71,9 @@ pub async fn change_email(
     use crate::{
         domain::Email,
         server::{
-            accounts, auth,
+            auth,
             context::{respond, user_session},
+            email_addresses,
         },
     };
     respond(async move {
@@ -79,7 +81,7 @@ pub async fn change_email(
         let kept = [("email", email.as_str())];
         let parsed =
             Email::parse(&email).map_err(|e| AppError::field("email", e).keeping(&kept))?;
-        accounts::change_email(
+        email_addresses::request_change(
             &*auth::state()?,
             &user_session().await?,
             &user,
@@ -88,7 +90,7 @@ pub async fn change_email(
         )
         .await
         .map_err(|e| e.keeping(&kept))?;
-        leptos_axum::redirect("/profile?saved=email");
+        leptos_axum::redirect("/profile?saved=email-pending");
         Ok(())
     })
     .await
@@ -131,6 +133,10 @@ fn saved_message(saved: &str) -> Option<&'static str> {
     match saved {
         "owner" => Some("대표자 정보를 저장했습니다."),
         "email" => Some("로그인 이메일을 변경했습니다. 다음 로그인부터 새 이메일을 사용해 주세요."),
+        "email-pending" => Some(
+            "새 이메일로 확인 메일을 보냈습니다. 메일의 버튼을 누르거나 코드를 입력하면 변경이 끝납니다. 그때까지는 지금 이메일로 로그인합니다.",
+        ),
+        "verified" => Some("이메일 인증을 마쳤습니다. 감사합니다."),
         "store" => Some("매장 정보를 저장했습니다."),
         "password" => Some("비밀번호를 변경했습니다. 다른 기기의 로그인은 모두 종료되었습니다."),
         _ => None,
@@ -179,6 +185,7 @@ fn ProfileContent() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match profile.await {
                         Ok(profile) => view! {
+                            <EmailStatus profile=profile.clone()/>
                             <ProfileSummary profile=profile.clone()/>
                             <OwnerForm action=update_owner profile=profile.clone()/>
                             <EmailForm action=change_email profile=profile.clone()/>
@@ -190,6 +197,41 @@ fn ProfileContent() -> impl IntoView {
                 })}
             </Transition>
         </main>
+    }
+}
+
+/// An unverified address, or a new one waiting for its code: what to do next.
+#[component]
+fn EmailStatus(profile: Profile) -> impl IntoView {
+    let resend = ServerAction::<ResendVerification>::new();
+    let (resend_error, _) = action_errors(resend);
+    view! {
+        {(!profile.email_verified).then(|| view! {
+            <section class="alert alert-warning" aria-labelledby="verify-title" data-testid="verify-banner">
+                <h2 id="verify-title" class="alert-title">"이메일 인증이 필요합니다"</h2>
+                <p>
+                    {format!("{}(으)로 보낸 메일의 버튼을 누르거나 코드를 입력해 주세요. 인증해야 비밀번호를 잊었을 때 메일로 찾을 수 있습니다.", profile.email)}
+                </p>
+                <div class="alert-actions">
+                    <a class="button button-small button-primary" href="/email/verify">"인증 코드 입력"</a>
+                    <ActionForm action=resend attr:class="inline-form">
+                        <button type="submit" class="button button-small" disabled=move || resend.pending().get()>
+                            "메일 다시 받기"
+                        </button>
+                    </ActionForm>
+                </div>
+                <FormAlert error=resend_error/>
+            </section>
+        })}
+        {profile.pending_email.map(|pending| view! {
+            <section class="alert alert-info" aria-labelledby="pending-title" data-testid="pending-email">
+                <h2 id="pending-title" class="alert-title">"새 로그인 이메일 확인 대기 중"</h2>
+                <p>{format!("{pending}(으)로 보낸 메일의 버튼을 누르거나 코드를 입력하면 로그인 이메일이 바뀝니다.")}</p>
+                <div class="alert-actions">
+                    <a class="button button-small button-primary" href="/email/verify">"인증 코드 입력"</a>
+                </div>
+            </section>
+        })}
     }
 }
 
@@ -207,7 +249,15 @@ fn ProfileSummary(profile: Profile) -> impl IntoView {
                 <dt>"이름"</dt>
                 <dd data-testid="profile-name">{profile.name}</dd>
                 <dt>"이메일"</dt>
-                <dd data-testid="signed-in-email">{profile.email}</dd>
+                <dd>
+                    <span data-testid="signed-in-email">{profile.email}</span>
+                    " "
+                    {if profile.email_verified {
+                        view! { <span class="badge badge-ok">"인증됨"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-warn">"미인증"</span> }.into_any()
+                    }}
+                </dd>
                 <dt>"휴대폰 번호"</dt>
                 <dd data-testid="profile-phone">{profile.phone_number}</dd>
                 <dt>"권한"</dt>
@@ -281,7 +331,9 @@ fn EmailForm(action: ServerAction<ChangeEmail>, profile: Profile) -> impl IntoVi
     view! {
         <section class="card" aria-labelledby="email-title">
             <h2 id="email-title">"로그인 이메일 변경"</h2>
-            <p class="card-lead">"본인 확인을 위해 현재 비밀번호를 함께 입력해 주세요."</p>
+            <p class="card-lead">
+                "본인 확인을 위해 현재 비밀번호를 함께 입력해 주세요. 새 이메일로 보낸 확인 메일의 코드나 버튼으로 확인해야 변경이 끝납니다."
+            </p>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormAlert error/>
                 <Field

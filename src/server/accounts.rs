@@ -1,9 +1,12 @@
 //! Owner self-service: sign-up, profile edits, e-mail and password changes, withdrawal.
 //! Each function takes parsed input, does the work, and returns what the user should read.
 
+use chrono::Utc;
+
 use super::{
-    access, auth, devices,
+    access, auth, devices, email_addresses,
     error::ServerError,
+    notices, outbox,
     reauthentication::{reauthenticate, Purpose},
     session::UserSession,
     state::AppState,
@@ -12,12 +15,12 @@ use super::{
 use crate::{
     domain::{
         forms::{NewOwner, OwnerDetails, StoreDetails},
-        CurrentUser, Email, Password, Profile, Role,
+        CurrentUser, Password, Profile, Role,
     },
     error::AppError,
 };
 
-pub const EMAIL_TAKEN: &str = "이미 가입된 이메일입니다. 로그인하거나 다른 이메일을 사용해 주세요.";
+pub use super::email_addresses::EMAIL_TAKEN;
 pub const PHONE_TAKEN: &str = "이미 등록된 휴대폰 번호입니다.";
 
 fn write_error(error: AccountWriteError) -> AppError {
@@ -36,17 +39,28 @@ pub async fn sign_up(
     owner: &NewOwner,
 ) -> Result<CurrentUser, AppError> {
     let hash = state.hasher.hash(&owner.password).await?;
-    let id = users::create_owner(&state.db, owner, &hash)
+    let mut tx = state.db.begin().await?;
+    let id = users::create_owner(&mut tx, owner, &hash)
         .await
         .map_err(write_error)?;
+    email_addresses::send_verification(
+        &mut tx,
+        state,
+        id,
+        owner.email.as_str(),
+        owner.owner.name.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user_id = %id, "owner signed up");
     let user = CurrentUser {
         id,
         email: owner.email.as_str().to_owned(),
         role: Role::Owner,
+        must_change_password: false,
     };
     session.log_in(&user).await?;
-    devices::after_sign_in(state, id, None, &session.client()).await?;
+    devices::remember_browser(state, id, &session.client()).await?;
     Ok(user)
 }
 
@@ -98,35 +112,6 @@ pub async fn update_store(
     }
 }
 
-/// Changes the sign-in e-mail after checking the password, and updates the session.
-pub async fn change_email(
-    state: &AppState,
-    session: &UserSession,
-    user: &CurrentUser,
-    email: &Email,
-    current_password: &str,
-) -> Result<(), AppError> {
-    reauthenticate(
-        state,
-        session,
-        user,
-        current_password,
-        "current_password",
-        Purpose::EmailChange,
-    )
-    .await?;
-    users::update_email(&state.db, user.id, email)
-        .await
-        .map_err(write_error)?;
-    let updated = CurrentUser {
-        email: email.as_str().to_owned(),
-        ..user.clone()
-    };
-    session.update_user(&updated).await?;
-    tracing::info!(user_id = %user.id, "e-mail changed");
-    Ok(())
-}
-
 /// Sets a new password and ends every session of the user, this browser's included, which then
 /// continues under a new session id (a session that raced the change cannot survive it).
 pub async fn change_password(
@@ -146,12 +131,28 @@ pub async fn change_password(
     )
     .await?;
     let hash = state.hasher.hash(new_password).await?;
-    let revocation = users::update_password_hash(&state.db, user.id, &hash).await?;
+    let account = users::find_account(&state.db, user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let mut tx = state.db.begin().await?;
+    let revocation = users::set_password(&mut tx, user.id, &hash).await?;
+    let notice = notices::password_changed(
+        &account.email,
+        &account.name,
+        notices::PasswordChange::ByOwner,
+        Utc::now(),
+    );
+    outbox::queue_mail(&mut tx, notice).await?;
+    tx.commit().await?;
     let (version, ended) = access::revoke_committed(state, user.id, revocation).await?;
-    session.continue_after_revocation(user, version).await?;
+    let user = CurrentUser {
+        must_change_password: false,
+        ..user.clone()
+    };
+    session.continue_after_revocation(&user, version).await?;
     // An admin's change that committed just before ours: this session must not keep the old
     // role or status.
-    if !auth::still_has_access(state, user).await? {
+    if !auth::still_has_access(state, &user).await? {
         session.log_out().await?;
         return Err(AppError::Unauthenticated);
     }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     access,
     audit::{self, Change},
-    outbox::{self, Job},
+    outbox,
     state::AppState,
 };
 use crate::{
@@ -39,6 +39,7 @@ pub struct UserRowRecord {
     created_at: DateTime<Utc>,
     last_login_at: Option<DateTime<Utc>>,
     locked_until: Option<DateTime<Utc>>,
+    email_verified: bool,
 }
 
 impl TryFrom<UserRowRecord> for UserRow {
@@ -63,6 +64,7 @@ impl TryFrom<UserRowRecord> for UserRow {
             created_at: r.created_at,
             last_login_at: r.last_login_at,
             locked_until: r.locked_until,
+            email_verified: r.email_verified,
         })
     }
 }
@@ -123,10 +125,18 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, query: &UserQuery) {
         and(qb);
         qb.push("u.role = ").push_bind(role.as_str());
     }
+    if let Some(verified) = query.verified {
+        and(qb);
+        qb.push(if verified {
+            "u.email_verified_at IS NOT NULL"
+        } else {
+            "u.email_verified_at IS NULL"
+        });
+    }
 }
 
 fn is_unfiltered(query: &UserQuery) -> bool {
-    query.q.is_empty() && query.status.is_none() && query.role.is_none()
+    query.q.is_empty() && query.status.is_none() && query.role.is_none() && query.verified.is_none()
 }
 
 /// One page of the user table. The page's ids are found first, from the sort index alone
@@ -157,7 +167,8 @@ pub async fn list_users(db: &PgPool, query: &UserQuery) -> Result<UserPage, sqlx
     qb.push(" OFFSET ").push_bind(query.offset() as i64);
     qb.push(
         ") SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                  s.industry, u.created_at, u.last_login_at, u.locked_until
+                  s.industry, u.created_at, u.last_login_at, u.locked_until,
+                  u.email_verified_at IS NOT NULL AS email_verified
            FROM page JOIN users u USING (id) LEFT JOIN stores s ON s.user_id = u.id
            ORDER BY ",
     )
@@ -176,6 +187,7 @@ pub async fn list_users(db: &PgPool, query: &UserQuery) -> Result<UserPage, sqlx
         rows,
         matching,
         has_next,
+        as_of: Utc::now(),
     })
 }
 
@@ -211,7 +223,8 @@ async fn count_matching(db: &PgPool, query: &UserQuery) -> Result<MatchCount, sq
 pub fn export_query(query: &UserQuery) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                s.industry, u.created_at, u.last_login_at, u.locked_until
+                s.industry, u.created_at, u.last_login_at, u.locked_until,
+                  u.email_verified_at IS NOT NULL AS email_verified
          FROM users u LEFT JOIN stores s ON s.user_id = u.id",
     );
     push_filters(&mut qb, query);
@@ -222,7 +235,8 @@ pub fn export_query(query: &UserQuery) -> QueryBuilder<'static, Postgres> {
 async fn find_row(db: &PgPool, user_id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as::<_, UserRowRecord>(
         "SELECT u.id, u.name, u.email, u.phone_number, u.role, u.status, s.name AS store_name,
-                s.industry, u.created_at, u.last_login_at, u.locked_until
+                s.industry, u.created_at, u.last_login_at, u.locked_until,
+                  u.email_verified_at IS NOT NULL AS email_verified
          FROM users u LEFT JOIN stores s ON s.user_id = u.id WHERE u.id = $1",
     )
     .bind(user_id)
@@ -241,8 +255,15 @@ pub async fn user_detail(state: &AppState, user_id: Uuid) -> Result<UserDetail, 
         .and_then(|profile| profile.store);
     let open_sessions = state.sessions.open_sessions(user_id).await?.len();
     let audit = audit::for_user(&state.db, user_id, 50).await?;
+    let must_change_password: bool =
+        sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&state.db)
+            .await?;
     Ok(UserDetail {
         user,
+        must_change_password,
+        as_of: Utc::now(),
         store,
         open_sessions,
         audit,
@@ -319,7 +340,7 @@ pub const LAST_ADMIN: &str =
     "활성 관리자가 한 명뿐이라 변경할 수 없습니다. 다른 관리자를 먼저 지정해 주세요.";
 pub const WITHDRAWN_IS_FINAL: &str = "탈퇴한 계정은 변경할 수 없습니다.";
 
-fn refused(message: &str) -> AppError {
+pub(super) fn refused(message: &str) -> AppError {
     AppError::Form(FormErrors::new(message))
 }
 
@@ -483,7 +504,7 @@ async fn apply(
     let after = change.after.clone();
     audit::record(&mut tx, actor, change).await?;
     let revocation = if end_sessions {
-        Some(outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?)
+        Some(outbox::queue_revocation(&mut tx, user_id).await?)
     } else {
         None
     };

@@ -38,6 +38,9 @@ async fn require_admin(
         .await
         .map_err(|e| error_response(AppError::from(e)))?;
     match user {
+        Some(user) if user.must_change_password => {
+            Err(Redirect::to(crate::domain::PASSWORD_CHANGE_REQUIRED_PAGE).into_response())
+        }
         Some(user) if user.is_admin() => Ok(user),
         Some(_) => Err(error_response(AppError::Forbidden)),
         None => {

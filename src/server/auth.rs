@@ -118,6 +118,7 @@ pub async fn validate_credentials(
             id: stored.id,
             email: stored.email,
             role: stored.role,
+            must_change_password: stored.must_change_password,
         },
         device,
     })
@@ -140,8 +141,19 @@ pub async fn still_has_access(state: &AppState, user: &CurrentUser) -> Result<bo
     }))
 }
 
-/// The signed-in user, or `Unauthenticated`.
+/// The signed-in user, or `Unauthenticated`; `PasswordChangeRequired` while an admin's request
+/// for a new password stands.
 pub async fn require_user() -> Result<CurrentUser, AppError> {
+    let user = require_user_for_password_change().await?;
+    if user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(user)
+}
+
+/// The signed-in user, even one who must change their password first: for the password change
+/// itself.
+pub async fn require_user_for_password_change() -> Result<CurrentUser, AppError> {
     user_session()
         .await?
         .current_user()

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate` and `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `set-password` and `seed`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -7,12 +7,13 @@ use clap::{Args, Parser, Subcommand};
 
 use super::{
     config::{bcrypt_cost_from_env, DatabaseSettings, Settings},
+    notices, outbox,
     password::PasswordHasher,
     seed,
     startup::{connect_database, migrate, shutdown_signal, Application},
     users::{self, AccountWriteError, NewAdmin},
 };
-use crate::domain::{Email, Password, PersonName, PhoneNumber};
+use crate::domain::{Email, Password, PersonName, PhoneNumber, UserStatus};
 
 /// Where the password of `create-admin` can come from when `--password-stdin` is not given.
 pub const ADMIN_PASSWORD_ENV: &str = "USER_SERVICE_ADMIN_PASSWORD";
@@ -36,6 +37,10 @@ pub enum Command {
     Migrate,
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
+    /// Set an account's password: for an admin locked out of everything. Lifts an automatic
+    /// lock (with --unlock, any lock), ends every session of the account (once the app runs)
+    /// and tells its owner by e-mail.
+    SetPassword(SetPasswordArgs),
     /// Insert realistic owners with stores (for demos and benchmarks).
     Seed {
         /// How many owners to insert.
@@ -61,6 +66,20 @@ pub struct CreateAdminArgs {
     pub password_stdin: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct SetPasswordArgs {
+    /// The account's sign-in e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// Read the new password from the first line of standard input (otherwise from the
+    /// USER_SERVICE_ADMIN_PASSWORD environment variable).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Also make a LOCKED or INACTIVE account ACTIVE again.
+    #[arg(long)]
+    pub unlock: bool,
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
@@ -71,6 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
+        Command::SetPassword(args) => set_password(args).await,
         Command::Seed { users } => {
             let db = connect_database(&DatabaseSettings::from_env()?).await?;
             migrate(&db).await?;
@@ -96,32 +116,38 @@ async fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The password from stdin (`--password-stdin`) or the environment.
+fn given_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        return read_password_line();
+    }
+    match std::env::var(ADMIN_PASSWORD_ENV) {
+        Ok(p) => Ok(p),
+        Err(_) => bail!("no password given: pass --password-stdin or set {ADMIN_PASSWORD_ENV}"),
+    }
+}
+
+async fn hash(password: &Password) -> anyhow::Result<String> {
+    PasswordHasher::new(bcrypt_cost_from_env()?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .hash(password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
 async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
     let email = Email::parse(&args.email).context("--email")?;
     let name = PersonName::parse(&args.name).context("--name")?;
     let phone_number = PhoneNumber::parse(&args.phone).context("--phone")?;
-    let raw_password = if args.password_stdin {
-        read_password_line()?
-    } else {
-        match std::env::var(ADMIN_PASSWORD_ENV) {
-            Ok(p) => p,
-            Err(_) => bail!("no password given: pass --password-stdin or set {ADMIN_PASSWORD_ENV}"),
-        }
-    };
-    let password = Password::parse(&raw_password).context("password")?;
+    let password = Password::parse(&given_password(args.password_stdin)?).context("password")?;
     if password.expose() == email.as_str() {
         bail!("password: the password must not be the e-mail address");
     }
 
     let db = connect_database(&DatabaseSettings::from_env()?).await?;
     migrate(&db).await?;
-    let cost = bcrypt_cost_from_env()?;
-    let password_hash = PasswordHasher::new(cost)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .hash(&password)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let password_hash = hash(&password).await?;
     let admin = NewAdmin {
         name,
         email,
@@ -145,6 +171,52 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
         ),
         Err(AccountWriteError::Database(e)) => Err(e).context("cannot create the admin"),
     }
+}
+
+async fn set_password(args: SetPasswordArgs) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).context("--email")?;
+    let password =
+        Password::parse_for_account(&given_password(args.password_stdin)?, email.as_str(), &[])
+            .context("password")?;
+    let db = connect_database(&DatabaseSettings::from_env()?).await?;
+    migrate(&db).await?;
+    let Some(account) = users::find_account_by_email(&db, &email).await? else {
+        bail!("no account has the e-mail {email}; nothing was changed");
+    };
+    if account.status == UserStatus::Withdrawn {
+        bail!("the account {email} was withdrawn; nothing was changed");
+    }
+    let password_hash = hash(&password).await?;
+    let mut tx = db.begin().await?;
+    // The running app's outbox worker ends the sessions (this command does not reach Redis).
+    let revocation = users::set_password(&mut tx, account.id, &password_hash).await?;
+    outbox::leave_to_worker(&mut tx, revocation).await?;
+    if args.unlock {
+        sqlx::query(
+            "UPDATE users SET status = 'ACTIVE', locked_until = NULL
+             WHERE id = $1 AND status IN ('LOCKED', 'INACTIVE')",
+        )
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let notice = notices::password_changed(
+        &account.email,
+        &account.name,
+        notices::PasswordChange::ByOperator,
+        chrono::Utc::now(),
+    );
+    outbox::queue_mail(&mut tx, notice).await?;
+    tx.commit().await?;
+    let unlocked = if args.unlock && account.status != UserStatus::Active {
+        " and made it active"
+    } else {
+        ""
+    };
+    println!(
+        "set the password of {email}{unlocked}; its sessions end as soon as the app runs, and its owner is told by e-mail"
+    );
+    Ok(())
 }
 
 fn read_password_line() -> anyhow::Result<String> {

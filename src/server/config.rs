@@ -43,7 +43,22 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     /// How long a signed-in session may sit idle, and live at most.
     pub session: SessionSettings,
+    /// Where outbound e-mail goes, and from whom.
+    pub mail: MailSettings,
+    /// `PUBLIC_URL`: the address people reach the service at, for links in e-mails.
+    pub public_url: String,
 }
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `SMTP_URL`: `smtp://host:port` (plain, a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`.
+    pub smtp_url: SecretString,
+    /// `MAIL_FROM`: the sender, e.g. `이벤트 마케팅 <no-reply@example.kr>`.
+    pub from: String,
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "이벤트 마케팅 <no-reply@localhost>";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionSettings {
@@ -71,6 +86,9 @@ pub struct ThrottleSettings {
     pub sign_in_per_minute: u32,
     /// `SIGN_UP_LIMIT_PER_HOUR`: sign-ups per client address per hour.
     pub sign_up_per_hour: u32,
+    /// `RECOVERY_LIMIT_PER_HOUR`: password reset requests, and attempts to set a password with a
+    /// code, per client address per hour (each counted apart).
+    pub recovery_per_hour: u32,
     /// `TRUST_FORWARDED_FOR`: take the client address from the last `X-Forwarded-For` entry
     /// (only behind a gateway that adds it; otherwise anyone could claim any address).
     pub trust_forwarded_for: bool,
@@ -81,6 +99,7 @@ impl Default for ThrottleSettings {
         Self {
             sign_in_per_minute: 10,
             sign_up_per_hour: 20,
+            recovery_per_hour: 20,
             trust_forwarded_for: false,
         }
     }
@@ -167,6 +186,7 @@ impl Settings {
         let throttle = ThrottleSettings {
             sign_in_per_minute: limit("SIGN_IN_LIMIT_PER_MINUTE", defaults.sign_in_per_minute)?,
             sign_up_per_hour: limit("SIGN_UP_LIMIT_PER_HOUR", defaults.sign_up_per_hour)?,
+            recovery_per_hour: limit("RECOVERY_LIMIT_PER_HOUR", defaults.recovery_per_hour)?,
             trust_forwarded_for: match get("TRUST_FORWARDED_FOR") {
                 None => false,
                 Some(raw) => parse_bool(&raw).ok_or(ConfigError::Invalid {
@@ -182,6 +202,41 @@ impl Settings {
             admin_idle: duration(get, "ADMIN_IDLE_TIMEOUT", session_defaults.admin_idle)?,
             absolute: duration(get, "SESSION_MAX_LIFETIME", session_defaults.absolute)?,
         };
+        let smtp_url = get("SMTP_URL").ok_or(ConfigError::Missing {
+            name: "SMTP_URL",
+            hint: "set it to an SMTP server such as smtp://127.0.0.1:2525 (scripts/run.sh starts one)",
+        })?;
+        if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
+            return Err(ConfigError::Invalid {
+                name: "SMTP_URL",
+                value: redact_url(&smtp_url),
+                hint: "it must start with smtp:// or smtps://",
+            });
+        }
+        let from = get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "MAIL_FROM",
+                value: from,
+                hint: "use an address, optionally with a name: 이벤트 마케팅 <no-reply@example.kr>",
+            });
+        }
+        let public_url = match get("PUBLIC_URL") {
+            None => format!("http://{site_addr}"),
+            Some(raw) => {
+                let trimmed = raw.trim().trim_end_matches('/').to_owned();
+                if !(trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                    || trimmed.contains(['?', '#', ' '])
+                {
+                    return Err(ConfigError::Invalid {
+                        name: "PUBLIC_URL",
+                        value: raw,
+                        hint: "use the address people open, such as https://accounts.example.kr",
+                    });
+                }
+                trimmed
+            }
+        };
         Ok(Self {
             database,
             redis_url: redis_url.into(),
@@ -191,6 +246,11 @@ impl Settings {
             bcrypt_cost,
             throttle,
             session,
+            mail: MailSettings {
+                smtp_url: smtp_url.into(),
+                from,
+            },
+            public_url,
         })
     }
 }
@@ -271,13 +331,14 @@ mod tests {
         Settings::from_lookup(&move |name| vars.get(name).cloned())
     }
 
-    const REQUIRED: [(&str, &str); 2] = [
+    const REQUIRED: [(&str, &str); 3] = [
         ("DATABASE_URL", "postgres://u:pw@localhost/db"),
         ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("SMTP_URL", "smtp://127.0.0.1:2525"),
     ];
 
     #[test]
-    fn defaults_fill_everything_but_the_two_urls() {
+    fn defaults_fill_everything_but_the_three_urls() {
         let s = settings(&REQUIRED).unwrap();
         assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
         assert!(s.cookie_secure);
@@ -285,6 +346,30 @@ mod tests {
         assert_eq!(s.site_root, "target/site");
         assert_eq!(s.session, SessionSettings::default());
         assert_eq!(s.session.admin_idle, Duration::from_secs(1800));
+        assert_eq!(s.mail.from, DEFAULT_MAIL_FROM);
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("MAIL_FROM", "not an address"));
+        assert!(settings(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("MAIL_FROM"));
+        let mut vars = REQUIRED.to_vec();
+        vars[2] = ("SMTP_URL", "http://mail.example.kr");
+        assert!(settings(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("SMTP_URL"));
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("PUBLIC_URL", "https://accounts.example.kr/"));
+        assert_eq!(
+            settings(&vars).unwrap().public_url,
+            "https://accounts.example.kr"
+        );
     }
 
     #[test]
@@ -311,13 +396,18 @@ mod tests {
 
     #[test]
     fn a_missing_database_url_names_the_variable() {
-        let err = settings(&[("REDIS_URL", "redis://x")]).unwrap_err();
+        let err = settings(&[("REDIS_URL", "redis://x"), REQUIRED[2]]).unwrap_err();
         assert!(err.to_string().starts_with("DATABASE_URL is not set"));
     }
 
     #[test]
     fn wrong_values_are_reported_without_the_password() {
-        let err = settings(&[("DATABASE_URL", "mysql://u:secret@h/db"), REQUIRED[1]]).unwrap_err();
+        let err = settings(&[
+            ("DATABASE_URL", "mysql://u:secret@h/db"),
+            REQUIRED[1],
+            REQUIRED[2],
+        ])
+        .unwrap_err();
         assert!(!err.to_string().contains("secret"), "{err}");
         let mut vars = REQUIRED.to_vec();
         vars.push(("LEPTOS_SITE_ADDR", "localhost"));

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use tower_sessions::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use uuid::Uuid;
 
-use super::{client::Client, state::AppState};
+use super::{client::Client, notices, outbox, state::AppState};
 
 /// The cookie's name. With `Secure`, the `__Host-` prefix: the browser then refuses the cookie
 /// unless it came over HTTPS from this very host with `Path=/`, so no sibling subdomain and no
@@ -116,8 +116,9 @@ fn cookie(token: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// After a successful sign-in (or sign-up): a known browser is marked as used, an unknown one
-/// is remembered and gets its cookie with the response.
+/// After a successful sign-in: a known browser is marked as used; an unknown one is remembered
+/// (its cookie goes with the response) and the owner is told by e-mail that a new browser
+/// signed in.
 pub async fn after_sign_in(
     state: &AppState,
     user_id: Uuid,
@@ -127,6 +128,30 @@ pub async fn after_sign_in(
     if let Some(device) = device {
         return touch(&state.db, device).await;
     }
+    remember_browser(state, user_id, client).await?;
+    if let Some(account) = super::users::find_account(&state.db, user_id).await? {
+        let address = client.address.map(|a| a.to_string());
+        let notice = notices::new_sign_in(
+            &account.email,
+            &account.name,
+            &client.browser_label(),
+            address.as_deref(),
+            chrono::Utc::now(),
+        );
+        let mut tx = state.db.begin().await?;
+        outbox::queue_mail(&mut tx, notice).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Remembers this browser for `user_id` (a sign-up, or a sign-in from it): its cookie goes with
+/// the response.
+pub async fn remember_browser(
+    state: &AppState,
+    user_id: Uuid,
+    client: &Client,
+) -> Result<(), sqlx::Error> {
     let cookie = remember(
         &state.db,
         user_id,

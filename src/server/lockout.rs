@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use tower_sessions_redis_store::fred::{prelude::KeysInterface, types::Expiration};
 use uuid::Uuid;
 
-use super::{devices::KnownDevice, error::ServerError, state::AppState, window_counter};
+use super::{
+    devices::KnownDevice, error::ServerError, notices, outbox, state::AppState, window_counter,
+};
 use crate::domain::{Role, UserStatus};
 
 pub const MAX_FAILURES: i64 = 5;
@@ -147,23 +149,29 @@ pub async fn record_failure(
             AfterFailure::DeviceForgotten
         }
         (None, Role::Owner) => {
-            // An active account, or one whose earlier automatic lock has run out.
-            let locked = sqlx::query(
+            // An active account, or one whose earlier automatic lock has run out; the owner's
+            // notice is queued in the same transaction as the lock.
+            let mut tx = state.db.begin().await?;
+            let locked: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
                 "UPDATE users SET status = 'LOCKED', locked_until = now() + make_interval(mins => $2::int)
                  WHERE id = $1 AND (status = 'ACTIVE'
-                       OR (status = 'LOCKED' AND locked_until IS NOT NULL AND locked_until <= now()))",
+                       OR (status = 'LOCKED' AND locked_until IS NOT NULL AND locked_until <= now()))
+                 RETURNING email, name, locked_until",
             )
             .bind(attempt.user_id)
             .bind(LOCK_MINUTES as i32)
-            .execute(&state.db)
-            .await?
-            .rows_affected()
-                == 1;
-            if locked {
-                AfterFailure::AccountLocked
-            } else {
-                AfterFailure::Counted
-            }
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match locked {
+                Some((email, name, until)) => {
+                    let notice = notices::account_locked(&state.public_url, &email, &name, until);
+                    outbox::queue_mail(&mut tx, notice).await?;
+                    AfterFailure::AccountLocked
+                }
+                None => AfterFailure::Counted,
+            };
+            tx.commit().await?;
+            outcome
         }
         (None, Role::Admin) => {
             state
@@ -185,6 +193,15 @@ pub async fn record_failure(
 /// A successful sign-in starts its count again.
 pub async fn clear_failures(state: &AppState, attempt: &Attempt<'_>) -> Result<(), ServerError> {
     Ok(state.redis.del::<(), _>(attempt.counter_key()).await?)
+}
+
+/// Forgets the account's count of failures from unknown browsers (its password was just set
+/// anew).
+pub async fn forget_account_failures(state: &AppState, user_id: Uuid) -> Result<(), ServerError> {
+    Ok(state
+        .redis
+        .del::<(), _>(format!("sign_in_failures:{user_id}"))
+        .await?)
 }
 
 /// Lifts a lock that has run out; a no-op if an admin has changed the account meanwhile.

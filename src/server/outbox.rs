@@ -1,31 +1,49 @@
 //! Work that must follow a committed change, whatever is down at that moment: ending a user's
-//! sessions after an admin took their access away, say, while Redis was restarting.
+//! sessions after an admin took their access away while Redis was restarting, or sending the
+//! e-mail a change calls for while the mail server is down.
 //!
 //! A job is written into the `outbox` table in the change's own transaction, so it exists if
-//! and only if the change does. The request that made the change then does the job at once
-//! and marks it done; if it could not, a worker on every node picks the job up and retries it
-//! with growing pauses until it succeeds. Two nodes never take the same job at the same time
-//! (`FOR UPDATE SKIP LOCKED`), and every job is safe to do twice.
+//! and only if the change does. A revocation is done at once by the request that made the
+//! change, which then marks it done; a mail is left to the worker, which PostgreSQL wakes when
+//! the transaction commits (`NOTIFY outbox`). A worker runs on every node, takes what is due,
+//! and retries what failed with growing pauses. Two nodes never take the same job at the same
+//! time (`FOR UPDATE SKIP LOCKED`), and every job is safe to do twice.
 
 use std::{sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
+use sqlx::{postgres::PgListener, PgConnection};
 use uuid::Uuid;
 
-use super::{access, error::ServerError, state::AppState};
+use super::{access, error::ServerError, mail::Mail, state::AppState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
     /// A new access version for the user and every session of theirs deleted.
     RevokeAccess { user_id: Uuid },
+    /// A mail to send; not worth sending any more after `give_up_at` (the code in it has
+    /// expired, or the notice is a day late).
+    SendMail {
+        mail: Mail,
+        give_up_at: DateTime<Utc>,
+    },
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::RevokeAccess { .. } => "revoke_access",
+            Job::SendMail { .. } => "send_mail",
+        }
+    }
+
+    /// How long the worker leaves the job to the request that wrote it.
+    fn grace(&self) -> Duration {
+        match self {
+            Job::RevokeAccess { .. } => GRACE,
+            Job::SendMail { .. } => Duration::ZERO,
         }
     }
 }
@@ -38,15 +56,54 @@ pub struct Pending {
 
 /// How long the worker leaves a new job to the request that wrote it, which does it at once.
 const GRACE: Duration = Duration::from_secs(15);
-/// How often the worker looks for jobs that are due.
+/// How often the worker looks for jobs that are due, besides being woken by new ones.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// The channel PostgreSQL notifies when a job is committed (see the outbox migration).
+const CHANNEL: &str = "outbox";
 /// Jobs taken per look; the rest wait for the next.
 const BATCH: i64 = 20;
 /// The longest pause between two attempts at one job.
 const MAX_BACKOFF_SECONDS: i64 = 300;
 
+/// Queues the revocation of the user's access in the transaction of the change that calls for
+/// it; the caller does it right after the commit (`access::revoke_committed`), the worker only
+/// if that failed.
+pub async fn queue_revocation(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<Pending, sqlx::Error> {
+    enqueue(tx, &Job::RevokeAccess { user_id }).await
+}
+
+/// Makes a queued revocation due at once: the command line, which cannot reach Redis, leaves it
+/// to the running app's worker.
+pub async fn leave_to_worker(tx: &mut PgConnection, job: Pending) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE id = $1")
+        .bind(job.id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Queues a notice in the transaction of the event it tells about; the worker sends it once the
+/// transaction commits (and gives up a day later).
+pub async fn queue_mail(tx: &mut PgConnection, mail: Mail) -> Result<(), sqlx::Error> {
+    queue_mail_until(tx, mail, Utc::now() + chrono::Duration::days(1)).await
+}
+
+/// Queues a mail with a code in it, worth sending only until the code expires.
+pub async fn queue_mail_until(
+    tx: &mut PgConnection,
+    mail: Mail,
+    give_up_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    enqueue(tx, &Job::SendMail { mail, give_up_at })
+        .await
+        .map(drop)
+}
+
 /// Writes `job` in the transaction of the change it follows.
-pub async fn enqueue(tx: &mut PgConnection, job: &Job) -> Result<Pending, sqlx::Error> {
+async fn enqueue(tx: &mut PgConnection, job: &Job) -> Result<Pending, sqlx::Error> {
     let payload = serde_json::to_value(job).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let id = sqlx::query_scalar(
         "INSERT INTO outbox (kind, payload, next_attempt_at)
@@ -54,7 +111,7 @@ pub async fn enqueue(tx: &mut PgConnection, job: &Job) -> Result<Pending, sqlx::
     )
     .bind(job.kind())
     .bind(payload)
-    .bind(GRACE.as_secs_f64())
+    .bind(job.grace().as_secs_f64())
     .fetch_one(tx)
     .await?;
     Ok(Pending { id })
@@ -71,14 +128,31 @@ impl Pending {
     }
 }
 
-async fn perform(state: &AppState, job: &Job) -> Result<(), ServerError> {
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error(transparent)]
+    Mail(#[from] super::mail::MailError),
+}
+
+/// Does a job; `Ok(false)` when it was given up instead.
+async fn perform(state: &AppState, job: &Job) -> Result<bool, JobError> {
     match job {
         Job::RevokeAccess { user_id } => {
             let (_, ended) = access::revoke(state, *user_id).await?;
             tracing::info!(user_id = %user_id, ended, "access revoked by the outbox worker");
         }
+        Job::SendMail { mail, give_up_at } => {
+            if *give_up_at <= Utc::now() {
+                tracing::error!(subject = %mail.subject, "a mail could not be sent in time and was given up");
+                return Ok(false);
+            }
+            state.mailer.send(mail).await?;
+            tracing::info!(subject = %mail.subject, "mail sent");
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Does the jobs that are due; returns how many were taken.
@@ -93,7 +167,10 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
     .await?;
     for (id, payload, attempts) in &due {
         let outcome = match serde_json::from_value::<Job>(payload.clone()) {
-            Ok(job) => perform(state, &job).await.map_err(|e| format!("{e:?}")),
+            Ok(job) => perform(state, &job)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{e:?}")),
             Err(e) => Err(format!("unreadable job: {e}")),
         };
         match outcome {
@@ -131,17 +208,40 @@ fn backoff_seconds(attempts: i32) -> i64 {
         .min(MAX_BACKOFF_SECONDS)
 }
 
-/// Looks for due jobs every second until the task is dropped. A database outage only delays
-/// the jobs: the loop logs and tries again.
+/// Does due jobs whenever a new one is committed, and every second anyway (a retry falling
+/// due, a notification missed while PostgreSQL was away), until the task is dropped. A
+/// database outage only delays the jobs: the loop logs and tries again.
 pub async fn work(state: Arc<AppState>) {
     let mut ticker = tokio::time::interval(POLL_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut listener: Option<PgListener> = None;
     loop {
-        ticker.tick().await;
+        if listener.is_none() {
+            listener = listen(&state).await;
+        }
+        match listener.as_mut() {
+            Some(active) => tokio::select! {
+                notified = active.recv() => {
+                    if notified.is_err() {
+                        listener = None;
+                    }
+                }
+                _ = ticker.tick() => {}
+            },
+            None => {
+                ticker.tick().await;
+            }
+        }
         if let Err(error) = run_due(&state).await {
             tracing::debug!(error = %error, "the outbox could not be read; trying again");
         }
     }
+}
+
+async fn listen(state: &AppState) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(&state.db).await.ok()?;
+    listener.listen(CHANNEL).await.ok()?;
+    Some(listener)
 }
 
 #[cfg(test)]

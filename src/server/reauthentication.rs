@@ -109,17 +109,21 @@ async fn is_throttled(
     user: &CurrentUser,
     address: Option<std::net::IpAddr>,
 ) -> Result<bool, ServerError> {
-    let per_user =
-        window_counter::count_in_window(&state.redis, "reauth:user", &user.id.to_string(), 60)
-            .await?;
-    if per_user > ATTEMPTS_PER_MINUTE_PER_USER {
+    let redis = &state.redis;
+    if window_counter::exceeds(
+        redis,
+        "reauth:user",
+        &user.id.to_string(),
+        ATTEMPTS_PER_MINUTE_PER_USER,
+        60,
+    )
+    .await?
+    {
         return Ok(true);
     }
     let Some(address) = address else {
         return Ok(false);
     };
-    let per_address =
-        window_counter::count_in_window(&state.redis, "reauth:address", &address.to_string(), 60)
-            .await?;
-    Ok(per_address > i64::from(state.throttle.settings.sign_in_per_minute))
+    let limit = i64::from(state.throttle.settings.sign_in_per_minute);
+    Ok(window_counter::exceeds(redis, "reauth:address", &address.to_string(), limit, 60).await?)
 }

@@ -246,8 +246,11 @@ impl UserSession {
             },
             None => SessionInfo::starting(Utc::now(), &self.client(), version),
         };
+        self.session.insert(CURRENT_USER_KEY, user).await?;
         self.write_info(&info, user.role).await?;
-        self.file_under_new_id(user).await
+        self.file_under_new_id(user).await?;
+        self.remember(Some(user.clone()));
+        Ok(())
     }
 
     /// Gives the session a new id (the old one is deleted) and files it under the user.

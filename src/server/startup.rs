@@ -28,7 +28,9 @@ use super::{
     access::AccessVersions,
     admin_routes,
     config::{redact_url, DatabaseSettings, Settings},
-    form_flash, health, outbox,
+    form_flash, health,
+    mail::Mailer,
+    one_time_codes, outbox,
     password::PasswordHasher,
     plain_pages, redis_guard, security,
     server_fn_status::correct_server_fn_error_status,
@@ -113,6 +115,8 @@ impl Application {
             redis,
             hasher,
             cookie_secure: settings.cookie_secure,
+            mailer: Mailer::new(&settings.mail)?,
+            public_url: settings.public_url.clone(),
         };
         let router = router(state.clone(), &settings);
         Ok(Self {
@@ -138,6 +142,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let cleaner = tokio::spawn(one_time_codes::clean_up(self.state.db.clone()));
         let worker = tokio::spawn(outbox::work(Arc::new(self.state)));
         // The peer address feeds the sign-in throttle.
         let served = axum::serve(
@@ -150,6 +155,7 @@ impl Application {
         // A job cut off here is in the outbox still: another node, or this one when it starts
         // again, does it.
         worker.abort();
+        cleaner.abort();
         served
     }
 }

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
 
 use super::{
-    access::AccessVersions, password::PasswordHasher, session::SessionPolicy,
+    access::AccessVersions, mail::Mailer, password::PasswordHasher, session::SessionPolicy,
     session_registry::SessionRegistry, throttle::Throttle,
 };
 
@@ -23,4 +23,8 @@ pub struct AppState {
     /// Whether cookies are `Secure` (and so `__Host-` prefixed): HTTPS everywhere but
     /// plain-http development on localhost.
     pub cookie_secure: bool,
+    /// Sends what the outbox worker hands it.
+    pub mailer: Mailer,
+    /// The address people reach the service at, for links in e-mails (no trailing slash).
+    pub public_url: String,
 }

@@ -2,12 +2,13 @@
 //! which are mapped to the field they protect, never at a SELECT done first.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
     audit,
-    outbox::{self, Job, Pending},
+    one_time_codes::{self, Purpose},
+    outbox::{self, Pending},
 };
 use crate::domain::{
     forms::{NewOwner, OwnerDetails, StoreDetails},
@@ -23,6 +24,7 @@ pub struct StoredCredentials {
     /// When a lock from failed sign-ins ends; None for an admin's lock (or no lock).
     pub locked_until: Option<DateTime<Utc>>,
     pub password_hash: String,
+    pub must_change_password: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -33,6 +35,7 @@ struct CredentialsRow {
     status: String,
     locked_until: Option<DateTime<Utc>>,
     password_hash: String,
+    must_change_password: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +58,8 @@ pub async fn find_credentials(
     email: &Email,
 ) -> Result<Option<StoredCredentials>, sqlx::Error> {
     let row = sqlx::query_as::<_, CredentialsRow>(
-        "SELECT id, email, role, status, locked_until, password_hash FROM users WHERE email = $1",
+        "SELECT id, email, role, status, locked_until, password_hash, must_change_password
+         FROM users WHERE email = $1",
     )
     .bind(email.as_str())
     .fetch_optional(db)
@@ -68,9 +72,78 @@ pub async fn find_credentials(
             status: row.status.parse::<UserStatus>().map_err(decode_error)?,
             locked_until: row.locked_until,
             password_hash: row.password_hash,
+            must_change_password: row.must_change_password,
         })
     })
     .transpose()
+}
+
+/// Who an account is, for the recovery flows.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub email_verified: bool,
+}
+
+impl Account {
+    /// Whether the account may set a new password through a code: it is active, or locked only
+    /// by failed sign-ins (which the reset lifts). Not an admin's lock, INACTIVE or WITHDRAWN.
+    pub fn may_recover(&self) -> bool {
+        self.status == UserStatus::Active
+            || (self.status == UserStatus::Locked && self.locked_until.is_some())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: Uuid,
+    name: String,
+    email: String,
+    role: String,
+    status: String,
+    locked_until: Option<DateTime<Utc>>,
+    email_verified: bool,
+}
+
+const SELECT_ACCOUNT: &str = "SELECT id, name, email, role, status, locked_until,
+       email_verified_at IS NOT NULL AS email_verified FROM users";
+
+fn account(row: AccountRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: row.id,
+        name: row.name,
+        email: row.email,
+        role: parse_role(&row.role)?,
+        status: row.status.parse::<UserStatus>().map_err(decode_error)?,
+        locked_until: row.locked_until,
+        email_verified: row.email_verified,
+    })
+}
+
+pub async fn find_account_by_email(
+    db: &PgPool,
+    email: &Email,
+) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!("{SELECT_ACCOUNT} WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(db)
+        .await?
+        .map(account)
+        .transpose()
+}
+
+pub async fn find_account(db: &PgPool, user_id: Uuid) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!("{SELECT_ACCOUNT} WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?
+        .map(account)
+        .transpose()
 }
 
 pub async fn password_hash(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
@@ -121,8 +194,8 @@ pub struct NewAdmin {
 
 pub async fn create_admin(db: &PgPool, admin: &NewAdmin) -> Result<Uuid, AccountWriteError> {
     sqlx::query_scalar::<_, Uuid>(
-        "INSERT INTO users (name, phone_number, email, password_hash, role, status)
-         VALUES ($1, $2, $3, $4, 'ADMIN', 'ACTIVE')
+        "INSERT INTO users (name, phone_number, email, password_hash, role, status, email_verified_at)
+         VALUES ($1, $2, $3, $4, 'ADMIN', 'ACTIVE', now())
          RETURNING id",
     )
     .bind(admin.name.as_str())
@@ -134,14 +207,14 @@ pub async fn create_admin(db: &PgPool, admin: &NewAdmin) -> Result<Uuid, Account
     .map_err(classify_unique_violation)
 }
 
-/// Creates an ACTIVE owner and their store in one transaction: never a user without a store.
+/// Creates an ACTIVE owner and their store in the caller's transaction: never a user without a
+/// store.
 #[tracing::instrument(name = "create owner", skip_all)]
 pub async fn create_owner(
-    db: &PgPool,
+    tx: &mut PgConnection,
     owner: &NewOwner,
     password_hash: &str,
 ) -> Result<Uuid, AccountWriteError> {
-    let mut tx = db.begin().await?;
     let id = sqlx::query_scalar::<_, Uuid>(
         "INSERT INTO users (name, phone_number, email, password_hash, role, status)
          VALUES ($1, $2, $3, $4, 'OWNER', 'ACTIVE')
@@ -165,7 +238,6 @@ pub async fn create_owner(
     .bind(owner.store.business_hours.as_deref())
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -183,13 +255,19 @@ struct ProfileRow {
     address: Option<String>,
     business_hours: Option<String>,
     store_updated_at: Option<DateTime<Utc>>,
+    email_verified: bool,
+    pending_email: Option<String>,
 }
 
 pub async fn find_profile(db: &PgPool, user_id: Uuid) -> Result<Option<Profile>, sqlx::Error> {
     let row = sqlx::query_as::<_, ProfileRow>(
         "SELECT u.name, u.email, u.phone_number, u.role, u.created_at, u.last_login_at,
                 u.updated_at, s.name AS store_name, s.industry, s.address, s.business_hours,
-                s.updated_at AS store_updated_at
+                s.updated_at AS store_updated_at, u.email_verified_at IS NOT NULL AS email_verified,
+                (SELECT c.new_email FROM one_time_codes c
+                  WHERE c.user_id = u.id AND c.purpose = 'EMAIL_CHANGE' AND c.used_at IS NULL
+                    AND c.voided_at IS NULL AND c.expires_at > now()
+                  ORDER BY c.created_at DESC LIMIT 1) AS pending_email
          FROM users u LEFT JOIN stores s ON s.user_id = u.id
          WHERE u.id = $1",
     )
@@ -221,6 +299,8 @@ pub async fn find_profile(db: &PgPool, user_id: Uuid) -> Result<Option<Profile>,
             last_login_at: row.last_login_at,
             updated_at: row.updated_at,
             store,
+            email_verified: row.email_verified,
+            pending_email: row.pending_email,
         })
     })
     .transpose()
@@ -241,15 +321,16 @@ pub async fn update_owner(
     Ok(())
 }
 
+/// Moves the account to a confirmed new address (verified by that confirmation), in `tx`.
 pub async fn update_email(
-    db: &PgPool,
+    tx: &mut PgConnection,
     user_id: Uuid,
-    email: &Email,
+    email: &str,
 ) -> Result<(), AccountWriteError> {
-    sqlx::query("UPDATE users SET email = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1")
         .bind(user_id)
-        .bind(email.as_str())
-        .execute(db)
+        .bind(email)
+        .execute(tx)
         .await
         .map_err(classify_unique_violation)?;
     Ok(())
@@ -275,22 +356,31 @@ pub async fn update_store(
     Ok(result.rows_affected() == 1)
 }
 
-/// Sets a new password hash and, in the same transaction, queues the end of every session of
-/// the user (see `server::access::revoke_committed`).
-pub async fn update_password_hash(
-    db: &PgPool,
+/// The codes that set a password: the e-mailed reset code and an admin's recovery code.
+pub const RESET_PURPOSES: [Purpose; 2] = [Purpose::PasswordReset, Purpose::AdminRecovery];
+
+/// Writes a new password hash in `tx`, with what every password change brings: no more "must
+/// change password", no automatic lock, no unused reset or recovery codes, and the end of every
+/// session of the user queued (the caller does it after the commit, see
+/// `server::access::revoke_committed`).
+pub async fn set_password(
+    tx: &mut PgConnection,
     user_id: Uuid,
     hash: &str,
 ) -> Result<Pending, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
-    let revocation = outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?;
-    tx.commit().await?;
-    Ok(revocation)
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, must_change_password = false,
+                status = CASE WHEN status = 'LOCKED' AND locked_until IS NOT NULL
+                              THEN 'ACTIVE' ELSE status END,
+                locked_until = NULL
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    one_time_codes::void_all(tx, user_id, &RESET_PURPOSES).await?;
+    outbox::queue_revocation(tx, user_id).await
 }
 
 pub async fn phone_number(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
@@ -333,7 +423,7 @@ pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<Pending, sqlx::Error
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    let revocation = outbox::enqueue(&mut tx, &Job::RevokeAccess { user_id }).await?;
+    let revocation = outbox::queue_revocation(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(revocation)
 }

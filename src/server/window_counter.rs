@@ -33,3 +33,15 @@ pub async fn count_in_window(
     let window = chrono::Utc::now().timestamp() / window_seconds;
     count_one(redis, &format!("{name}:{subject}:{window}"), window_seconds).await
 }
+
+/// Counts one more event of `subject` under `name` in the current window, and says whether the
+/// count is now past `limit`.
+pub async fn exceeds(
+    redis: &RedisPool,
+    name: &str,
+    subject: &str,
+    limit: i64,
+    window_seconds: i64,
+) -> Result<bool, fred::error::Error> {
+    Ok(count_in_window(redis, name, subject, window_seconds).await? > limit)
+}

@@ -224,6 +224,53 @@ fn server_functions(b: &str) -> Vec<Call> {
             Access::Admin,
             vec![("user_id", s(b))],
         ),
+        (
+            "admin/users/recovery-code",
+            Access::Admin,
+            vec![("user_id", s(b))],
+        ),
+        (
+            "admin/users/recovery-code/show",
+            Access::Admin,
+            vec![
+                ("user_id", s(b)),
+                ("handle", s("0123456789abcdef0123456789abcdef")),
+            ],
+        ),
+        (
+            // Asking B for a new password would shut B's later turns out: "stop asking".
+            "admin/users/require-password-change",
+            Access::Admin,
+            vec![("user_id", s(b)), ("required", s("false"))],
+        ),
+        (
+            "password/forgot",
+            Access::Public,
+            vec![("email", s("owner-b-does-not-exist@example.com"))],
+        ),
+        (
+            "password/reset",
+            Access::Public,
+            vec![
+                ("user_id", s(b)),
+                ("email", s("nobody@example.com")),
+                ("code", s("123456")),
+                ("new_password", s("another-secret-77")),
+                ("new_password_confirm", s("another-secret-77")),
+            ],
+        ),
+        (
+            "email/verify",
+            Access::SignedIn,
+            vec![("user_id", s(b)), ("code", s("123456"))],
+        ),
+        ("email/verify-link", Access::Public, vec![("token", s(b))]),
+        (
+            "email/verify-link/describe",
+            Access::Public,
+            vec![("token", s(b))],
+        ),
+        ("email/resend", Access::SignedIn, vec![("user_id", s(b))]),
     ]
 }
 
@@ -231,6 +278,10 @@ fn pages(b: &str) -> Vec<(String, Access)> {
     vec![
         ("/login".into(), Access::Public),
         ("/signup".into(), Access::Public),
+        ("/password/forgot".into(), Access::Public),
+        ("/password/reset".into(), Access::Public),
+        ("/email/verify?token=forged".into(), Access::Public),
+        ("/email/verify".into(), Access::SignedIn),
         ("/".into(), Access::SignedIn),
         ("/profile".into(), Access::SignedIn),
         ("/profile/password".into(), Access::SignedIn),
@@ -298,7 +349,7 @@ async fn every_function_and_page_allows_exactly_who_it_should() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert_eq!(cells, 4 * (20 + 12 + 1));
+    assert_eq!(cells, 4 * (29 + 16 + 1));
     // B's own and the admin's calls did reach B: the matrix really called the functions.
     let b_after = fingerprint(&world.app, &world.owner_b).await;
     assert!(
@@ -352,9 +403,17 @@ async fn a_signed_in_owner_acting_on_their_own_data_never_touches_another_owners
         (
             "에이사장".into(),
             "010-7777-6666".into(),
-            "a-new@example.com".into()
-        )
+            world.owner_a.email.clone()
+        ),
+        "the new e-mail waits for its confirmation"
     );
+    let pending_for: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM one_time_codes WHERE new_email = 'a-new@example.com'",
+    )
+    .fetch_all(&world.app.db)
+    .await
+    .unwrap();
+    assert_eq!(pending_for, [world.owner_a.id]);
     assert_eq!(fingerprint(&world.app, &world.owner_b).await, b_before);
 }
 

@@ -1,5 +1,5 @@
-//! Private PostgreSQL and Redis instances on spare ports, for the tests that stop and restart
-//! them. Each lives in a directory of its own under the system's temporary directory and is
+//! Private PostgreSQL, Redis and SMTP instances on spare ports, for the tests that stop and
+//! restart them. Each lives in a directory of its own under the system's temporary directory and is
 //! removed, process and files, when dropped.
 
 use std::{
@@ -108,6 +108,73 @@ impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A mail server of its own (Debian's aiosmtpd), writing into a Maildir of its own.
+pub struct PrivateSmtp {
+    pub port: u16,
+    pub maildir: PathBuf,
+    process: Mutex<Option<Child>>,
+}
+
+impl PrivateSmtp {
+    pub fn start() -> Self {
+        let maildir = scratch_dir("mail");
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(maildir.join(sub)).expect("a Maildir");
+        }
+        let smtp = Self {
+            port: free_port(),
+            maildir,
+            process: Mutex::new(None),
+        };
+        smtp.run();
+        smtp
+    }
+
+    fn run(&self) {
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&self.maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3-aiosmtpd must be installed (scripts/setup.sh)");
+        *self.process.lock().unwrap() = Some(child);
+        let port = self.port;
+        wait_until("the private mail server", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// How many messages it has delivered.
+    pub fn delivered(&self) -> usize {
+        std::fs::read_dir(self.maildir.join("new")).map_or(0, |d| d.count())
+    }
+
+    pub fn stop(&self) {
+        if let Some(mut child) = self.process.lock().unwrap().take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&self) {
+        self.run();
+    }
+}
+
+impl Drop for PrivateSmtp {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.maildir);
     }
 }
 

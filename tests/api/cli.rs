@@ -5,6 +5,8 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
+use user_service::domain::{Role, UserStatus};
+
 use crate::helpers::spawn_app;
 
 fn user_service(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
@@ -74,6 +76,83 @@ async fn create_admin_creates_an_admin_who_can_sign_in() {
             .await
             .unwrap();
     assert_eq!((role.as_str(), phone.as_str()), ("ADMIN", "010-9999-8888"));
+}
+
+#[tokio::test]
+async fn set_password_lets_a_locked_out_admin_back_in_and_ends_their_sessions() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let old_browser = app.signed_in(&admin).await;
+    sqlx::query("UPDATE users SET status = 'LOCKED' WHERE id = $1")
+        .bind(admin.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let url = format!("{}/{}", crate::helpers::pg_server_url(), app.db_name);
+
+    let output = user_service(
+        &[
+            "set-password",
+            "--email",
+            &admin.email,
+            "--password-stdin",
+            "--unlock",
+        ],
+        &[("DATABASE_URL", &url)],
+        Some("a-brand-new-admin-pass\n"),
+    );
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let response = app
+        .client()
+        .call(
+            "login",
+            &[
+                ("email", &admin.email),
+                ("password", "a-brand-new-admin-pass"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    // The running app's worker did the rest: the revocation and the notice left the outbox.
+    let mut emptied = false;
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM outbox").await == 0 {
+            emptied = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(emptied, "the outbox worker took the jobs");
+    let before: serde_json::Value = old_browser
+        .call("current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(before.is_null(), "the session from before ended");
+    crate::helpers::wait_for_mail_about(&admin.email, "비밀번호가 변경되었습니다").await;
+}
+
+#[test]
+fn set_password_refuses_an_unknown_address_and_a_weak_password() {
+    let url = format!("{}/postgres", crate::helpers::pg_server_url());
+    let weak = user_service(
+        &[
+            "set-password",
+            "--email",
+            "a@example.com",
+            "--password-stdin",
+        ],
+        &[("DATABASE_URL", &url)],
+        Some("short\n"),
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(
+        stderr(&weak).starts_with("error: password"),
+        "{}",
+        stderr(&weak)
+    );
 }
 
 #[tokio::test]
@@ -158,6 +237,7 @@ fn an_unreachable_database_is_one_clear_line_and_a_failure() {
         &[
             ("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none"),
             ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("SMTP_URL", &crate::helpers::smtp_url()),
         ],
         None,
     );
@@ -177,7 +257,11 @@ fn an_unreachable_redis_is_one_clear_line_and_a_failure() {
     let url = format!("{}/postgres", crate::helpers::pg_server_url());
     let output = user_service(
         &["serve"],
-        &[("DATABASE_URL", &url), ("REDIS_URL", "redis://127.0.0.1:1")],
+        &[
+            ("DATABASE_URL", &url),
+            ("REDIS_URL", "redis://127.0.0.1:1"),
+            ("SMTP_URL", &crate::helpers::smtp_url()),
+        ],
         None,
     );
 

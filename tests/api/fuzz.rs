@@ -14,7 +14,7 @@ use user_service::{
 use crate::helpers::{registered_server_functions, spawn_app, TestApp, TestClient};
 
 /// Every server function and the fields it reads.
-const FUNCTIONS: [(&str, &[&str]); 20] = [
+const FUNCTIONS: [(&str, &[&str]); 29] = [
     ("current_user", &[]),
     ("logout", &[]),
     ("login", &["email", "password", "next"]),
@@ -53,13 +53,36 @@ const FUNCTIONS: [(&str, &[&str]); 20] = [
     ("admin/dashboard", &[]),
     (
         "admin/users",
-        &["q", "status", "role", "sort", "dir", "page", "per_page"],
+        &[
+            "q", "status", "role", "verified", "sort", "dir", "page", "per_page",
+        ],
     ),
     ("admin/user", &["user_id"]),
     ("admin/audit", &["page"]),
     ("admin/users/status", &["user_id", "status"]),
     ("admin/users/role", &["user_id", "role"]),
     ("admin/users/end-sessions", &["user_id"]),
+    ("admin/users/recovery-code", &["user_id"]),
+    ("admin/users/recovery-code/show", &["user_id", "handle"]),
+    (
+        "admin/users/require-password-change",
+        &["user_id", "required"],
+    ),
+    ("password/forgot", &["email"]),
+    (
+        "password/reset",
+        &[
+            "email",
+            "code",
+            "token",
+            "new_password",
+            "new_password_confirm",
+        ],
+    ),
+    ("email/verify", &["code"]),
+    ("email/verify-link", &["token"]),
+    ("email/verify-link/describe", &["token"]),
+    ("email/resend", &[]),
 ];
 
 /// Raw, already-encoded values no field accepts (so no fuzzed request is ever valid): empty,

@@ -12,7 +12,7 @@ use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool
 use user_service::{
     domain::{Email, Password, PersonName, PhoneNumber, Role, UserStatus},
     server::{
-        config::{DatabaseSettings, SessionSettings, Settings, ThrottleSettings},
+        config::{DatabaseSettings, MailSettings, SessionSettings, Settings, ThrottleSettings},
         password::PasswordHasher,
         startup::{Application, SESSION_COOKIE},
     },
@@ -32,6 +32,24 @@ pub fn redis_url() -> String {
         .ok()
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
+}
+
+/// The mail server the tests' apps send to: a real SMTP server (Debian's aiosmtpd) writing
+/// every message into the Maildir at [`maildir`]. scripts/test.sh starts a private one; by
+/// default, the development one scripts/setup.sh starts.
+pub fn smtp_url() -> String {
+    std::env::var("TEST_SMTP_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "smtp://127.0.0.1:2525".into())
+}
+
+pub fn maildir() -> std::path::PathBuf {
+    std::env::var("TEST_MAILDIR")
+        .ok()
+        .filter(|dir| !dir.is_empty())
+        .unwrap_or_else(|| "/var/tmp/user-service-mail".into())
+        .into()
 }
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
@@ -67,6 +85,8 @@ pub struct AppOptions {
     pub redis_url: Option<String>,
     /// Another built site than `target/site`.
     pub site_root: Option<String>,
+    /// Another mail server than `TEST_SMTP_URL`'s.
+    pub smtp_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -77,6 +97,7 @@ impl Default for AppOptions {
             throttle: ThrottleSettings {
                 sign_in_per_minute: 10_000,
                 sign_up_per_hour: 10_000,
+                recovery_per_hour: 10_000,
                 trust_forwarded_for: false,
             },
             session: SessionSettings::default(),
@@ -85,6 +106,7 @@ impl Default for AppOptions {
             pg_server: None,
             redis_url: None,
             site_root: None,
+            smtp_url: None,
         }
     }
 }
@@ -122,6 +144,11 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         bcrypt_cost: options.bcrypt_cost,
         throttle: options.throttle,
         session: options.session,
+        mail: MailSettings {
+            smtp_url: options.smtp_url.unwrap_or_else(smtp_url).into(),
+            from: "이벤트 마케팅 테스트 <no-reply@user-service.test>".into(),
+        },
+        public_url: "http://accounts.user-service.test".into(),
     };
     let node = start_node(settings.clone()).await;
     TestApp {
@@ -606,4 +633,109 @@ pub fn registered_server_functions() -> std::collections::BTreeSet<String> {
     leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
         .collect()
+}
+
+/// A message the mail server received, as its reader sees it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ReceivedMail {
+    /// The first run of `digits` digits in the text (a code), if any.
+    pub fn code(&self, digits: usize) -> Option<String> {
+        self.text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == digits)
+            .map(str::to_owned)
+    }
+
+    /// The first link to this service's `path` in the text.
+    pub fn link(&self, path: &str) -> Option<String> {
+        let start = self
+            .text
+            .find(&format!("http://accounts.user-service.test{path}"))?;
+        let link = self.text[start..].split_whitespace().next()?;
+        Some(
+            link.trim_start_matches("http://accounts.user-service.test")
+                .to_owned(),
+        )
+    }
+}
+
+/// Every message delivered to `to` so far, oldest first.
+pub fn mail_to(to: &str) -> Vec<ReceivedMail> {
+    let mut found: Vec<(std::time::SystemTime, ReceivedMail)> = Vec::new();
+    let Ok(entries) = std::fs::read_dir(maildir().join("new")) else {
+        return Vec::new();
+    };
+    for entry in entries.flatten() {
+        let Ok(raw) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
+            continue;
+        };
+        // aiosmtpd records the envelope's recipients as X-RcptTo.
+        let rcpt = message
+            .header_raw("X-RcptTo")
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        if !rcpt.split(',').any(|r| r.trim().eq_ignore_ascii_case(to)) {
+            continue;
+        }
+        let modified = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        found.push((
+            modified,
+            ReceivedMail {
+                subject: message.subject().unwrap_or_default().to_owned(),
+                text: message
+                    .body_text(0)
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default(),
+                html: message
+                    .body_html(0)
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default(),
+            },
+        ));
+    }
+    found.sort_by_key(|(when, _)| *when);
+    found.into_iter().map(|(_, mail)| mail).collect()
+}
+
+/// Waits (up to 10 s) until `to` has received `count` messages, and returns them all.
+pub async fn wait_for_mail(to: &str, count: usize) -> Vec<ReceivedMail> {
+    for _ in 0..100 {
+        let mail = mail_to(to);
+        if mail.len() >= count {
+            return mail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{to} received {} message(s), not {count}, within 10 s",
+        mail_to(to).len()
+    );
+}
+
+/// The newest message to `to` whose subject contains `subject`, waiting for it up to 10 s.
+pub async fn wait_for_mail_about(to: &str, subject: &str) -> ReceivedMail {
+    for _ in 0..100 {
+        if let Some(mail) = mail_to(to)
+            .into_iter()
+            .rev()
+            .find(|m| m.subject.contains(subject))
+        {
+            return mail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no message about {subject:?} reached {to} within 10 s");
 }

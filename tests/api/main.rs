@@ -3,9 +3,11 @@
 
 mod access;
 mod admin;
+mod admin_recovery;
 mod authorization;
 mod backends;
 mod cli;
+mod email_verification;
 mod fuzz;
 mod health;
 mod helpers;
@@ -18,6 +20,7 @@ mod password;
 mod process;
 mod profile;
 mod reauthentication;
+mod recovery;
 mod security;
 mod seed;
 mod sessions;

@@ -1,6 +1,7 @@
 //! Redis and PostgreSQL stopped under load (each a private instance on a spare port): requests
 //! get a quick "temporarily unavailable" answer, never a hang or a panic; the app serves again
-//! within 2 seconds of the service returning, by itself; nothing committed is lost.
+//! within 2 seconds of the service returning, by itself; nothing committed is lost. A mail
+//! server outage fails no request at all: the mail waits in the outbox and goes out later.
 
 use std::{
     future::Future,
@@ -14,7 +15,7 @@ use std::{
 use user_service::domain::{Role, UserStatus};
 
 use crate::{
-    backends::{PrivatePostgres, PrivateRedis},
+    backends::{PrivatePostgres, PrivateRedis, PrivateSmtp},
     helpers::{spawn_app_with, value_of, AppOptions, TestApp, TestClient, TestSite},
 };
 
@@ -275,4 +276,53 @@ async fn a_postgres_outage_gives_quick_503s_and_the_app_recovers_by_itself() {
     assert_eq!(emails, vec![value_of(&form, "email").to_owned()]);
     assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
     println!("postgres outage: {outage}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_server_outage_never_fails_a_request_and_loses_no_mail() {
+    let smtp = PrivateSmtp::start();
+    let app = spawn_app_with(AppOptions {
+        smtp_url: Some(smtp.url()),
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    smtp.stop();
+
+    let started = Instant::now();
+    let requested = app
+        .client()
+        .call("password/forgot", &[("email", &owner.email)])
+        .await;
+    let answered_in = started.elapsed();
+
+    assert_eq!(
+        requested.status().as_u16(),
+        200,
+        "the request does not wait for mail"
+    );
+    assert!(answered_in < QUICK, "answered in {answered_in:?}");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let waiting: (i64, i32) =
+        sqlx::query_as("SELECT count(*), max(attempts) FROM outbox WHERE kind = 'send_mail'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(waiting.0, 1, "the mail waits in the outbox");
+    assert!(waiting.1 >= 1, "and has been tried");
+
+    smtp.restart();
+    let returned = Instant::now();
+    let mut delivered_after = None;
+    while returned.elapsed() < Duration::from_secs(20) {
+        if smtp.delivered() == 1 {
+            delivered_after = Some(returned.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let delivered_after = delivered_after.expect("delivered once the mail server returned");
+    println!("mail outage: answered in {answered_in:?}; delivered {delivered_after:?} after the mail server returned");
+    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 0);
 }

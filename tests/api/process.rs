@@ -10,7 +10,7 @@ use std::{
 
 use crate::{
     backends::free_port,
-    helpers::{pg_server_url, redis_url, signup_form, spawn_app, TestApp},
+    helpers::{pg_server_url, redis_url, signup_form, smtp_url, spawn_app, TestApp},
 };
 
 struct Server {
@@ -36,12 +36,14 @@ impl Server {
                 format!("{}/{}", pg_server_url(), app.db_name),
             )
             .env("REDIS_URL", redis_url())
+            .env("SMTP_URL", smtp_url())
             .env("LEPTOS_SITE_ADDR", address.to_string())
             .env("LEPTOS_SITE_ROOT", site_root)
             .env("COOKIE_SECURE", "false")
             .env("BCRYPT_COST", bcrypt_cost.to_string())
             .env("SIGN_IN_LIMIT_PER_MINUTE", "100000")
             .env("SIGN_UP_LIMIT_PER_HOUR", "100000")
+            .env("RECOVERY_LIMIT_PER_HOUR", "100000")
             .env("RUST_LOG", "warn")
             .current_dir(std::env::temp_dir())
             .stdout(Stdio::null())

@@ -237,14 +237,15 @@ async fn an_admin_without_a_store_gets_a_clear_message() {
 }
 
 #[tokio::test]
-async fn changing_the_email_needs_the_password_and_moves_the_sign_in() {
+async fn changing_the_email_needs_the_password_and_waits_for_the_new_address() {
     let app = spawn_app().await;
     let (browser, old_email) = signed_up_owner(&app).await;
+    let new_email = format!("New-{old_email}");
 
     let wrong = browser
         .call(
             "profile/email",
-            &[("email", "new@example.com"), ("current_password", "not-it")],
+            &[("email", &new_email), ("current_password", "not-it")],
         )
         .await;
     assert_eq!(
@@ -260,19 +261,22 @@ async fn changing_the_email_needs_the_password_and_moves_the_sign_in() {
             "/profile",
             "profile/email",
             &[
-                ("email", "New@Example.com"),
+                ("email", &new_email),
                 ("current_password", "tangerine-harbor-42"),
             ],
         )
         .await;
-    assert_redirect_to(&response, "/profile?saved=email");
+    assert_redirect_to(&response, "/profile?saved=email-pending");
 
-    let page = browser.get_page("/profile").await;
-    let status = page.status();
-    let page = page.text().await.unwrap();
+    let page = browser
+        .get_page("/profile?saved=email-pending")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
-        page.contains("new@example.com"),
-        "the profile shows the new e-mail; got {status}: {page}"
+        page.contains(&new_email.to_lowercase()) && page.contains("확인 대기 중"),
+        "the profile shows the address waiting for its confirmation"
     );
     let old = app
         .client()
@@ -281,18 +285,21 @@ async fn changing_the_email_needs_the_password_and_moves_the_sign_in() {
             &[("email", &old_email), ("password", "tangerine-harbor-42")],
         )
         .await;
-    assert_eq!(old.status().as_u16(), 400);
-    let new = app
-        .client()
+    assert_eq!(
+        old.status().as_u16(),
+        200,
+        "the old address signs in until then"
+    );
+    let same = browser
         .call(
-            "login",
+            "profile/email",
             &[
-                ("email", "new@example.com"),
-                ("password", "tangerine-harbor-42"),
+                ("email", &old_email),
+                ("current_password", "tangerine-harbor-42"),
             ],
         )
         .await;
-    assert_eq!(new.status().as_u16(), 200);
+    assert_eq!(error_fields(same).await[0].0, "email");
 }
 
 #[tokio::test]

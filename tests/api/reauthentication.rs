@@ -5,16 +5,17 @@ use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{assert_redirect_to, error_fields, spawn_app, TestClient, TestUser};
 
-/// An e-mail "change" to the address the user already has: only the password check matters.
+/// An e-mail change to a fresh address, which asks for the current password.
 async fn change_email_with(
     browser: &TestClient,
     user: &TestUser,
     password: &str,
 ) -> reqwest::Response {
+    let new_email = format!("{}-{}", uuid::Uuid::new_v4().simple(), user.email);
     browser
         .call(
             "profile/email",
-            &[("email", &user.email), ("current_password", password)],
+            &[("email", &new_email), ("current_password", password)],
         )
         .await
 }

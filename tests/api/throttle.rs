@@ -10,6 +10,7 @@ fn strict() -> AppOptions {
         throttle: ThrottleSettings {
             sign_in_per_minute: 3,
             sign_up_per_hour: 2,
+            recovery_per_hour: 2,
             trust_forwarded_for: true,
         },
         ..AppOptions::default()
@@ -126,4 +127,44 @@ async fn sign_ups_past_the_limit_get_429_and_create_nothing() {
 
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(app.count("SELECT count(*) FROM users").await, 2);
+}
+
+#[tokio::test]
+async fn password_reset_requests_and_attempts_are_limited_per_address() {
+    let app = spawn_app_with(strict()).await;
+    let address = fresh_address();
+    let forgot = |n: usize| vec![("email", format!("someone-{n}@example.com"))];
+    for n in 0..2 {
+        let response = post(
+            &app,
+            &address,
+            "password/forgot",
+            &forgot(n),
+            "application/json",
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let third = post(
+        &app,
+        &address,
+        "password/forgot",
+        &forgot(2),
+        "application/json",
+    )
+    .await;
+    assert_eq!(third.status().as_u16(), 429);
+
+    let guess = vec![
+        ("email", "someone-0@example.com".to_owned()),
+        ("code", "123456".to_owned()),
+        ("new_password", "harbor-tangerine-73".to_owned()),
+        ("new_password_confirm", "harbor-tangerine-73".to_owned()),
+    ];
+    for _ in 0..2 {
+        let response = post(&app, &address, "password/reset", &guess, "application/json").await;
+        assert_eq!(response.status().as_u16(), 400);
+    }
+    let guessing_on = post(&app, &address, "password/reset", &guess, "application/json").await;
+    assert_eq!(guessing_on.status().as_u16(), 429);
 }

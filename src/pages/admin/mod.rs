@@ -4,6 +4,7 @@
 mod actions;
 mod audit;
 mod dashboard;
+mod recovery;
 mod user_detail;
 mod users;
 

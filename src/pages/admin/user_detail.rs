@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use super::{
     actions::{UserActionForms, UserActions},
     audit::AuditTable,
+    recovery::{shown_recovery_code, RecoverySupport, RequirePasswordChange, ShownRecoveryCode},
 };
 use crate::{
     components::{Access, ErrorPage, FormAlert, RequireSignIn},
@@ -26,26 +27,31 @@ pub async fn load_user_detail(#[server(default)] user_id: String) -> Result<User
 
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
+    // Made here, once per page: a recovery code is shown once, and what is created inside the
+    // sign-in check below may be built twice while the server renders.
+    let recovery = shown_recovery_code();
     view! {
         <Title text="회원 상세"/>
         <RequireSignIn access=Access::Admin let:_admin>
-            <Detail/>
+            <Detail recovery/>
         </RequireSignIn>
     }
 }
 
 #[component]
-fn Detail() -> impl IntoView {
+fn Detail(recovery: ShownRecoveryCode) -> impl IntoView {
     let params = use_params_map();
     let actions = UserActions::new();
+    let require = ServerAction::<RequirePasswordChange>::new();
     let detail = Resource::new_blocking(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),
                 actions.version(),
+                require.version().get(),
             )
         },
-        |(id, _)| load_user_detail(id),
+        |(id, _, _)| load_user_detail(id),
     );
     let error = Signal::derive(move || actions.error());
     view! {
@@ -54,7 +60,7 @@ fn Detail() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <DetailBody detail actions error/> }.into_any(),
+                        Ok(detail) => view! { <DetailBody detail actions require recovery error/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
                 })}
@@ -67,6 +73,8 @@ fn Detail() -> impl IntoView {
 fn DetailBody(
     detail: UserDetail,
     actions: UserActions,
+    require: ServerAction<RequirePasswordChange>,
+    recovery: ShownRecoveryCode,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let user = detail.user;
@@ -78,7 +86,15 @@ fn DetailBody(
             <h2 id="account-title">"계정"</h2>
             <dl class="details">
                 <dt>"이메일"</dt>
-                <dd>{user.email.clone()}</dd>
+                <dd>
+                    {user.email.clone()}
+                    " "
+                    {if user.email_verified {
+                        view! { <span class="badge badge-ok">"인증됨"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-warn">"미인증"</span> }.into_any()
+                    }}
+                </dd>
                 <dt>"휴대폰 번호"</dt>
                 <dd>{user.phone_number.clone()}</dd>
                 <dt>"권한"</dt>
@@ -86,7 +102,7 @@ fn DetailBody(
                 <dt>"상태"</dt>
                 <dd data-testid="detail-status">
                     {user.status.label()}
-                    {user.lock_label(chrono::Utc::now()).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
+                    {user.lock_label(detail.as_of).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
                 </dd>
                 <dt>"가입일"</dt>
                 <dd>{format_kst(&user.created_at)}</dd>
@@ -98,6 +114,9 @@ fn DetailBody(
             <h3>"관리"</h3>
             <UserActionForms actions user_id=user.id status=user.status role=user.role label/>
         </section>
+        {(user.status != crate::domain::UserStatus::Withdrawn).then(|| view! {
+            <RecoverySupport user_id=user.id must_change_password=detail.must_change_password require shown=recovery/>
+        })}
         <section class="card" aria-labelledby="store-title">
             <h2 id="store-title">"매장"</h2>
             {match detail.store {

@@ -7,7 +7,7 @@ use crate::{
     components::{Access, ErrorPage, FormAlert, Notice, RequireSignIn},
     domain::{
         admin::{UserPage, SETTABLE_STATUSES},
-        format_kst, Role, SortKey, UserQuery, UserStatus,
+        format_kst, Role, SortKey, UserQuery, UserQueryParams, UserStatus,
     },
     error::AppError,
 };
@@ -15,35 +15,11 @@ use crate::{
 /// One page of the user table. Takes the URL's parameters as they came; any that make no
 /// sense fall back to their defaults.
 #[server(endpoint = "admin/users")]
-pub async fn list_users(
-    #[server(default)] q: String,
-    #[server(default)] status: String,
-    #[server(default)] role: String,
-    #[server(default)] sort: String,
-    #[server(default)] dir: String,
-    #[server(default)] page: String,
-    #[server(default)] per_page: String,
-) -> Result<UserPage, AppError> {
+pub async fn list_users(#[server(flatten)] params: UserQueryParams) -> Result<UserPage, AppError> {
     use crate::server::{admin, auth, context::respond};
     respond(async move {
         auth::require_admin().await?;
-        let params = [
-            ("q", q),
-            ("status", status),
-            ("role", role),
-            ("sort", sort),
-            ("dir", dir),
-            ("page", page),
-            ("per_page", per_page),
-        ];
-        let query = UserQuery::from_params(|name| {
-            params
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        });
-        Ok(admin::list_users(&auth::state()?.db, &query).await?)
+        Ok(admin::list_users(&auth::state()?.db, &params.query()).await?)
     })
     .await
 }
@@ -65,23 +41,7 @@ fn UserTable() -> impl IntoView {
     let actions = UserActions::new();
     let page = Resource::new_blocking(
         move || (query.get(), actions.version()),
-        |(query, _)| {
-            list_users(
-                query.q.clone(),
-                query
-                    .status
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                query
-                    .role
-                    .map(|r| r.as_str().to_owned())
-                    .unwrap_or_default(),
-                query.sort.as_str().to_owned(),
-                query.dir.as_str().to_owned(),
-                query.page.to_string(),
-                query.per_page.to_string(),
-            )
-        },
+        |(query, _)| list_users(UserQueryParams::from(&query)),
     );
     let error = Signal::derive(move || actions.error());
     let bulk_notice = Signal::derive(move || {
@@ -157,6 +117,14 @@ fn FilterForm(query: Memo<UserQuery>) -> impl IntoView {
                 </select>
             </div>
             <div class="field">
+                <label for="verified">"이메일 인증"</label>
+                <select id="verified" name="verified">
+                    <option value="" selected=move || query.get().verified.is_none()>"전체"</option>
+                    <option value="yes" selected=move || query.get().verified == Some(true)>"인증됨"</option>
+                    <option value="no" selected=move || query.get().verified == Some(false)>"미인증"</option>
+                </select>
+            </div>
+            <div class="field">
                 <label for="per_page">"표시 개수"</label>
                 <select id="per_page" name="per_page">
                     {[20u32, 50, 100]
@@ -201,6 +169,7 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
         }
     };
     let empty = page.rows.is_empty();
+    let as_of = page.as_of;
     view! {
         <p class="result-count" data-testid="match-count">
             "검색 결과 "<strong>{page.matching.label()}</strong>
@@ -252,12 +221,15 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                                         />
                                     </td>
                                     <td><a href=href>{row.name.clone()}</a></td>
-                                    <td>{row.email.clone()}</td>
+                                    <td>
+                                        {row.email.clone()}
+                                        {(!row.email_verified).then(|| view! { " " <span class="badge badge-warn">"미인증"</span> })}
+                                    </td>
                                     <td class="nowrap">{row.phone_number.clone()}</td>
                                     <td>{row.role.label()}</td>
                                     <td>
                                         <span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span>
-                                        {row.lock_label(chrono::Utc::now()).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
+                                        {row.lock_label(as_of).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
                                     </td>
                                     <td>{row.store_name.clone().unwrap_or_default()}</td>
                                     <td>{row.industry.clone().unwrap_or_default()}</td>

@@ -1,0 +1,175 @@
+//! What an admin does for an owner who cannot get in: a one-time recovery code to read out over
+//! the phone (shown once, to that admin only, and audited), and "must change password at next
+//! sign-in".
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tower_sessions_redis_store::fred::{prelude::KeysInterface, types::Expiration};
+use uuid::Uuid;
+
+use super::{
+    admin::{refused, WITHDRAWN_IS_FINAL},
+    audit::{self, Change},
+    error::ServerError,
+    one_time_codes::{self, Purpose},
+    state::AppState,
+};
+use crate::{
+    domain::{
+        admin::{AuditAction, RecoveryCode},
+        CurrentUser, OneTimeCode, UserStatus,
+    },
+    error::AppError,
+};
+
+/// How long the code waits to be shown to the admin who issued it (one page load).
+const SHOW_WITHIN_SECONDS: i64 = 600;
+
+/// The code on its way to the admin's screen: only that admin, about that user, once.
+#[derive(Serialize, Deserialize)]
+struct ToShow {
+    admin_id: Uuid,
+    user_id: Uuid,
+    code: String,
+    expires_at: DateTime<Utc>,
+}
+
+fn key(handle: &str) -> String {
+    format!("recovery_code:{handle}")
+}
+
+/// The user's e-mail and status, under the row lock the change needs.
+async fn target(
+    tx: &mut sqlx::PgConnection,
+    user_id: Uuid,
+) -> Result<(String, UserStatus, bool), AppError> {
+    let row: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT email, status, must_change_password FROM users WHERE id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (email, status, must_change) = row.ok_or(AppError::NotFound)?;
+    let status = status
+        .parse::<UserStatus>()
+        .map_err(|e| ServerError::from(sqlx::Error::Decode(e.to_string().into())))?;
+    if status == UserStatus::Withdrawn {
+        return Err(refused(WITHDRAWN_IS_FINAL));
+    }
+    Ok((email, status, must_change))
+}
+
+/// Issues a recovery code for `user_id` (replacing an earlier one), audited; returns the handle
+/// under which the code waits to be shown once to `actor`.
+pub async fn issue_recovery_code(
+    state: &AppState,
+    actor: &CurrentUser,
+    user_id: Uuid,
+) -> Result<String, AppError> {
+    let mut tx = state.db.begin().await?;
+    let (email, _, _) = target(&mut tx, user_id).await?;
+    let issued = one_time_codes::issue(&mut tx, user_id, Purpose::AdminRecovery, None).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            target_id: user_id,
+            target_email: &email,
+            action: AuditAction::IssueRecoveryCode,
+            before: None,
+            after: Some(crate::domain::format_kst(&issued.expires_at) + "까지 유효"),
+        },
+    )
+    .await?;
+    let handle = Uuid::new_v4().simple().to_string();
+    let to_show = ToShow {
+        admin_id: actor.id,
+        user_id,
+        code: issued.code,
+        expires_at: issued.expires_at,
+    };
+    let json = serde_json::to_string(&to_show).map_err(|_| AppError::Internal)?;
+    state
+        .redis
+        .set::<(), _, _>(
+            key(&handle),
+            json,
+            Some(Expiration::EX(SHOW_WITHIN_SECONDS)),
+            None,
+            false,
+        )
+        .await
+        .map_err(ServerError::from)?;
+    // Committed only once the code can be shown: no audited code nobody could ever read.
+    tx.commit().await?;
+    tracing::info!(actor = %actor.id, target = %user_id, "recovery code issued");
+    Ok(handle)
+}
+
+/// The code waiting under `handle`, if `actor` issued it for `user_id`; gone once read.
+pub async fn take_recovery_code(
+    state: &AppState,
+    actor: &CurrentUser,
+    user_id: Uuid,
+    handle: &str,
+) -> Result<Option<RecoveryCode>, AppError> {
+    if handle.len() != 32 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let stored: Option<String> = state
+        .redis
+        .get(key(handle))
+        .await
+        .map_err(ServerError::from)?;
+    let Some(shown) = stored
+        .and_then(|json| serde_json::from_str::<ToShow>(&json).ok())
+        .filter(|shown| shown.admin_id == actor.id && shown.user_id == user_id)
+    else {
+        // Not theirs to see: left where it is for the admin who issued it.
+        return Ok(None);
+    };
+    state
+        .redis
+        .del::<(), _>(key(handle))
+        .await
+        .map_err(ServerError::from)?;
+    Ok(Some(RecoveryCode {
+        code: OneTimeCode::display(&shown.code),
+        expires_at: shown.expires_at,
+    }))
+}
+
+/// Asks for (or stops asking for) a new password at the user's next sign-in; a no-op when it
+/// already is so. Returns whether it changed.
+pub async fn require_password_change(
+    state: &AppState,
+    actor: &CurrentUser,
+    user_id: Uuid,
+    required: bool,
+) -> Result<bool, AppError> {
+    let mut tx = state.db.begin().await?;
+    let (email, _, current) = target(&mut tx, user_id).await?;
+    if current == required {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE users SET must_change_password = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(required)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            target_id: user_id,
+            target_email: &email,
+            action: AuditAction::RequirePasswordChange,
+            before: Some(current.to_string()),
+            after: Some(required.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(actor = %actor.id, target = %user_id, required, "password change at next sign-in");
+    Ok(true)
+}

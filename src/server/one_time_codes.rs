@@ -1,0 +1,441 @@
+//! Codes that prove something to us once: that someone reads the mail of an address (password
+//! reset, verification, an address change), or that an admin vouched for them over the phone
+//! (recovery). Only hashes are stored; each code has a link twin (a 256-bit token) where a mail
+//! carries it, so it works from a phone's mail app or KakaoTalk's browser as well as typed in.
+//!
+//! Rules: a newer code of the same purpose replaces older ones; a code works once, until it
+//! expires, and 10 wrong guesses void it. Every refusal says which of these it was.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use chrono::{DateTime, Duration, Utc};
+use rand::{Rng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::domain::OneTimeCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    PasswordReset,
+    EmailVerification,
+    EmailChange,
+    AdminRecovery,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::PasswordReset => "PASSWORD_RESET",
+            Purpose::EmailVerification => "EMAIL_VERIFICATION",
+            Purpose::EmailChange => "EMAIL_CHANGE",
+            Purpose::AdminRecovery => "ADMIN_RECOVERY",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        [
+            Purpose::PasswordReset,
+            Purpose::EmailVerification,
+            Purpose::EmailChange,
+            Purpose::AdminRecovery,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+    }
+
+    /// How long a code of this purpose works.
+    pub fn lifetime(self) -> Duration {
+        match self {
+            Purpose::PasswordReset => Duration::minutes(30),
+            Purpose::EmailVerification | Purpose::EmailChange => Duration::hours(24),
+            Purpose::AdminRecovery => Duration::hours(12),
+        }
+    }
+
+    fn digits(self) -> usize {
+        match self {
+            Purpose::AdminRecovery => OneTimeCode::RECOVERY_DIGITS,
+            _ => OneTimeCode::EMAILED_DIGITS,
+        }
+    }
+
+    /// Recovery codes are read out over the phone: no link.
+    fn has_link(self) -> bool {
+        self != Purpose::AdminRecovery
+    }
+}
+
+/// Wrong guesses that void a code.
+pub const MAX_FAILED_ATTEMPTS: i32 = 10;
+
+/// A code just made: what goes into the mail (or onto the admin's screen), once.
+pub struct Issued {
+    pub code: String,
+    pub link_token: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn code_hash(id: Uuid, code: &str) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(id.as_bytes());
+    hasher.update(code.as_bytes());
+    hasher.finalize().to_vec()
+}
+
+fn link_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Makes a code for `user_id`, replacing the user's earlier ones of the same purpose.
+/// `new_email` is the address the code was sent to (verification, change).
+pub async fn issue(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    purpose: Purpose,
+    new_email: Option<&str>,
+) -> Result<Issued, sqlx::Error> {
+    let (code, link_token) = {
+        let mut rng = rand::rng();
+        let code: String = (0..purpose.digits())
+            .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+            .collect();
+        let link_token = purpose.has_link().then(|| {
+            let mut bytes = [0u8; 32];
+            rng.fill_bytes(&mut bytes);
+            URL_SAFE_NO_PAD.encode(bytes)
+        });
+        (code, link_token)
+    };
+    let id = Uuid::new_v4();
+    let expires_at = Utc::now() + purpose.lifetime();
+    sqlx::query(
+        "INSERT INTO one_time_codes (id, user_id, purpose, code_hash, link_hash, new_email, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(code_hash(id, &code))
+    .bind(link_token.as_deref().map(link_hash))
+    .bind(new_email)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(Issued {
+        code,
+        link_token,
+        expires_at,
+    })
+}
+
+/// A code that was checked and is now used up.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    pub user_id: Uuid,
+    pub purpose: Purpose,
+    pub new_email: Option<String>,
+}
+
+/// Why a code or link was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요. (남은 입력 횟수 {left}회)")]
+    Wrong { left: i32 },
+    #[error("인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요.")]
+    Unknown,
+    #[error("인증 코드를 10번 잘못 입력하여 더 이상 사용할 수 없습니다. 새 코드를 요청해 주세요.")]
+    Voided,
+    #[error("인증 코드의 유효 시간이 지났습니다. 새 코드를 요청해 주세요.")]
+    Expired,
+    #[error("이미 사용한 인증 코드입니다. 필요하면 새 코드를 요청해 주세요.")]
+    Used,
+    #[error("그 사이 비밀번호나 이메일이 변경되어 이 인증 코드는 더 이상 사용할 수 없습니다. 필요하면 새 코드를 요청해 주세요.")]
+    Cancelled,
+    #[error("더 최근에 보낸 인증 코드가 있습니다. 가장 최근에 받은 메일의 코드를 입력해 주세요.")]
+    Replaced,
+    #[error("링크가 올바르지 않거나 이미 사용되었습니다. 새 메일을 요청해 주세요.")]
+    BadLink,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedeemError {
+    #[error(transparent)]
+    Refused(Refused),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    user_id: Uuid,
+    purpose: String,
+    code_hash: Vec<u8>,
+    new_email: Option<String>,
+    failed_attempts: i32,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    voided_at: Option<DateTime<Utc>>,
+    /// Whether a newer code of the same purpose exists.
+    replaced: bool,
+}
+
+const SELECT_ROWS: &str = "SELECT c.id, c.user_id, c.purpose, c.code_hash, c.new_email,
+       c.failed_attempts, c.expires_at, c.used_at, c.voided_at,
+       EXISTS (SELECT 1 FROM one_time_codes n WHERE n.user_id = c.user_id
+               AND n.purpose = c.purpose AND n.created_at > c.created_at) AS replaced
+  FROM one_time_codes c";
+
+impl Row {
+    /// Why this row can no longer be used, if it cannot.
+    fn refusal(&self, now: DateTime<Utc>) -> Option<Refused> {
+        if self.used_at.is_some() {
+            Some(Refused::Used)
+        } else if self.voided_at.is_some() && self.failed_attempts >= MAX_FAILED_ATTEMPTS {
+            Some(Refused::Voided)
+        } else if self.voided_at.is_some() {
+            Some(Refused::Cancelled)
+        } else if self.replaced {
+            Some(Refused::Replaced)
+        } else if self.expires_at <= now {
+            Some(Refused::Expired)
+        } else {
+            None
+        }
+    }
+
+    fn matches(&self, code: &OneTimeCode) -> bool {
+        code_hash(self.id, code.as_str())
+            .ct_eq(&self.code_hash)
+            .into()
+    }
+
+    fn redeemed(&self) -> Option<Redeemed> {
+        Some(Redeemed {
+            user_id: self.user_id,
+            purpose: Purpose::parse(&self.purpose)?,
+            new_email: self.new_email.clone(),
+        })
+    }
+}
+
+/// Uses the code up in `tx`, unless another request did first (it waits for that request's
+/// transaction, then finds the code used): a code works once, even twice at the same moment.
+async fn mark_used(tx: &mut PgConnection, id: Uuid) -> Result<(), RedeemError> {
+    let marked = sqlx::query(
+        "UPDATE one_time_codes SET used_at = now()
+         WHERE id = $1 AND used_at IS NULL AND voided_at IS NULL",
+    )
+    .bind(id)
+    .execute(tx)
+    .await?
+    .rows_affected();
+    if marked == 1 {
+        Ok(())
+    } else {
+        Err(RedeemError::Refused(Refused::Used))
+    }
+}
+
+/// Checks `code` against the user's codes of `purposes` and uses it up in `tx`: the caller
+/// commits that together with what the code allows (if that fails, the code still works). A
+/// wrong code counts against the user's current codes at once, outside `tx`.
+pub async fn redeem_code(
+    db: &sqlx::PgPool,
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    purposes: &[Purpose],
+    code: &OneTimeCode,
+) -> Result<Redeemed, RedeemError> {
+    let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT_ROWS} WHERE c.user_id = $1 AND c.purpose = ANY($2)
+         ORDER BY c.created_at DESC"
+    ))
+    .bind(user_id)
+    .bind(&names)
+    .fetch_all(db)
+    .await?;
+    let now = Utc::now();
+    if let Some(row) = rows.iter().find(|row| row.matches(code)) {
+        if let Some(refusal) = row.refusal(now) {
+            return Err(RedeemError::Refused(refusal));
+        }
+        mark_used(tx, row.id).await?;
+        return row.redeemed().ok_or(RedeemError::Refused(Refused::Unknown));
+    }
+    // A wrong code: a guess against every code that could still have been used.
+    let current: Vec<&Row> = rows.iter().filter(|r| r.refusal(now).is_none()).collect();
+    if current.is_empty() {
+        return Err(RedeemError::Refused(
+            rows.first()
+                .and_then(|r| r.refusal(now))
+                .filter(|r| *r != Refused::Replaced)
+                .unwrap_or(Refused::Unknown),
+        ));
+    }
+    let ids: Vec<Uuid> = current.iter().map(|r| r.id).collect();
+    // On the pool, not in `tx`: the count sticks, whatever the caller does next.
+    let counted: Vec<(i32,)> = sqlx::query_as(
+        "UPDATE one_time_codes SET failed_attempts = failed_attempts + 1,
+                voided_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() END
+         WHERE id = ANY($1) RETURNING failed_attempts",
+    )
+    .bind(&ids)
+    .bind(MAX_FAILED_ATTEMPTS)
+    .fetch_all(db)
+    .await?;
+    let most = counted
+        .iter()
+        .map(|c| c.0)
+        .max()
+        .unwrap_or(MAX_FAILED_ATTEMPTS);
+    Err(RedeemError::Refused(if most >= MAX_FAILED_ATTEMPTS {
+        Refused::Voided
+    } else {
+        Refused::Wrong {
+            left: MAX_FAILED_ATTEMPTS - most,
+        }
+    }))
+}
+
+/// Finds the code a mail's link names, without using it up: the page the link opens shows
+/// what it is for first (a mail scanner opening links changes nothing).
+pub async fn peek_link(
+    db: &sqlx::PgPool,
+    token: &str,
+) -> Result<Result<Redeemed, Refused>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT_ROWS} WHERE c.link_hash = $1"))
+        .bind(link_hash(token))
+        .fetch_optional(db)
+        .await?;
+    Ok(match row {
+        None => Err(Refused::BadLink),
+        Some(row) => match row.refusal(Utc::now()) {
+            Some(refusal) => Err(refusal),
+            None => row.redeemed().ok_or(Refused::BadLink),
+        },
+    })
+}
+
+/// Uses up the code a mail's link names, in `tx`.
+pub async fn redeem_link(tx: &mut PgConnection, token: &str) -> Result<Redeemed, RedeemError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT_ROWS} WHERE c.link_hash = $1"))
+        .bind(link_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+    let row = row.ok_or(RedeemError::Refused(Refused::BadLink))?;
+    if let Some(refusal) = row.refusal(Utc::now()) {
+        return Err(RedeemError::Refused(refusal));
+    }
+    mark_used(tx, row.id).await?;
+    row.redeemed().ok_or(RedeemError::Refused(Refused::BadLink))
+}
+
+/// Voids every unused code of the user's of `purposes` (after a password change, say).
+pub async fn void_all(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    purposes: &[Purpose],
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+    sqlx::query(
+        "UPDATE one_time_codes SET voided_at = now()
+         WHERE user_id = $1 AND purpose = ANY($2) AND used_at IS NULL AND voided_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(&names)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes codes that ended more than a day ago (kept that long to say why they fail).
+pub async fn delete_old(db: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM one_time_codes WHERE expires_at < now() - interval '1 day'")
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Deletes old codes every ten minutes, on every node (the deletes are idempotent), until the
+/// task is dropped.
+pub async fn clean_up(db: sqlx::PgPool) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        ticker.tick().await;
+        match delete_old(&db).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "old one-time codes deleted"),
+            Err(error) => tracing::debug!(error = %error, "old one-time codes not deleted yet"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(now: DateTime<Utc>) -> Row {
+        Row {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            purpose: "PASSWORD_RESET".into(),
+            code_hash: code_hash(Uuid::nil(), "123456"),
+            new_email: None,
+            failed_attempts: 0,
+            expires_at: now + Duration::minutes(1),
+            used_at: None,
+            voided_at: None,
+            replaced: false,
+        }
+    }
+
+    #[test]
+    fn a_code_says_why_it_no_longer_works() {
+        let now = Utc::now();
+        assert_eq!(row(now).refusal(now), None);
+        let used = Row {
+            used_at: Some(now),
+            ..row(now)
+        };
+        assert_eq!(used.refusal(now), Some(Refused::Used));
+        let expired = Row {
+            expires_at: now,
+            ..row(now)
+        };
+        assert_eq!(expired.refusal(now), Some(Refused::Expired));
+        let replaced = Row {
+            replaced: true,
+            ..row(now)
+        };
+        assert_eq!(replaced.refusal(now), Some(Refused::Replaced));
+        let guessed = Row {
+            voided_at: Some(now),
+            failed_attempts: MAX_FAILED_ATTEMPTS,
+            ..row(now)
+        };
+        assert_eq!(guessed.refusal(now), Some(Refused::Voided));
+        let cancelled = Row {
+            voided_at: Some(now),
+            ..row(now)
+        };
+        assert_eq!(cancelled.refusal(now), Some(Refused::Cancelled));
+    }
+
+    #[test]
+    fn only_the_right_code_matches_its_row() {
+        let now = Utc::now();
+        assert!(row(now).matches(&OneTimeCode::parse("123456").unwrap()));
+        assert!(!row(now).matches(&OneTimeCode::parse("123457").unwrap()));
+    }
+
+    #[test]
+    fn the_wrong_code_message_says_how_many_tries_are_left() {
+        assert!(Refused::Wrong { left: 3 }.to_string().contains("3회"));
+    }
+}
