@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import bcrypt from 'bcryptjs';
+import { simpleParser } from 'mailparser';
 import pg from 'pg';
 
 export interface Account {
@@ -60,6 +63,59 @@ export async function signIn(page: Page, account: Account) {
   await page.getByLabel('이메일').fill(account.email);
   await page.getByLabel('비밀번호').fill(account.password);
   await page.getByRole('button', { name: '로그인' }).click();
+}
+
+export interface Mail {
+  subject: string;
+  text: string;
+}
+
+/**
+ * The newest message to `to` whose subject contains `about`, as the test mail server (a real
+ * SMTP server, aiosmtpd) stored it in the Maildir scripts/e2e.sh names; waits up to 15 s.
+ */
+export async function waitForMail(to: string, about: string): Promise<Mail> {
+  const dir = join(process.env.MAILDIR ?? '/var/tmp/user-service-mail', 'new');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const found: { at: number; mail: Mail }[] = [];
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      const raw = await readFile(path);
+      // aiosmtpd records the envelope's recipients as X-RcptTo.
+      const rcpt = /^X-RcptTo: (.*)$/im.exec(raw.toString('latin1'))?.[1] ?? '';
+      if (!rcpt.toLowerCase().split(',').map((r) => r.trim()).includes(to.toLowerCase())) continue;
+      const parsed = await simpleParser(raw);
+      if (!(parsed.subject ?? '').includes(about)) continue;
+      found.push({ at: (await stat(path)).mtimeMs, mail: { subject: parsed.subject ?? '', text: parsed.text ?? '' } });
+    }
+    if (found.length > 0) return found.sort((a, b) => b.at - a.at)[0].mail;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail about "${about}" reached ${to} within 15 s`);
+}
+
+/** The first code of `digits` digits in a mail. */
+export function codeIn(mail: Mail, digits = 6): string {
+  const code = new RegExp(`(?<![0-9])[0-9]{${digits}}(?![0-9])`).exec(mail.text)?.[0];
+  if (!code) throw new Error(`no ${digits}-digit code in: ${mail.text}`);
+  return code;
+}
+
+/** The path (and query) of the first link in a mail to this service's `path`. */
+export function linkIn(mail: Mail, path: string): string {
+  const url = new RegExp(`https?://\\S+${path.replace(/[?]/g, '\\?')}\\S*`).exec(mail.text)?.[0];
+  if (!url) throw new Error(`no link to ${path} in: ${mail.text}`);
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
+
+/** Nothing on the page is wider than the screen (no sideways scrolling on a phone). */
+export async function expectNoSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
 }
 
 /** Collects console errors and uncaught exceptions of a page. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect, signIn, test, waitForHydration, type Page } from './fixtures';
+import { codeIn, expect, signIn, test, waitForHydration, waitForMail, type Page } from './fixtures';
 
 interface NewOwner {
   name: string;
@@ -63,14 +63,24 @@ test('an owner signs up, edits everything, changes the password, withdraws and s
   await expect(page.getByRole('status')).toHaveText('매장 정보를 저장했습니다.');
   await expect(page.getByTestId('profile-store')).toHaveText('영희네 카페 · 카페');
 
-  // The e-mail, confirmed with the password.
+  // The e-mail: asked with the password, done once the new address confirms with its code.
   const newEmail = owner.email.replace('journey-', 'moved-');
   const emailForm = page.locator('section', { has: page.getByRole('heading', { name: '로그인 이메일 변경' }) });
   await emailForm.getByLabel('새 이메일').fill(newEmail);
   await emailForm.getByLabel('현재 비밀번호').fill(owner.password);
   await emailForm.getByRole('button', { name: '이메일 변경' }).click();
+  await expect(page.getByRole('status')).toContainText('새 이메일로 확인 메일을 보냈습니다.');
+  await expect(page.getByTestId('pending-email')).toContainText(newEmail);
+  await expect(page.getByTestId('signed-in-email')).toHaveText(owner.email);
+  const code = codeIn(await waitForMail(newEmail, '새 로그인 이메일'));
+  await page.getByTestId('pending-email').getByRole('link', { name: '인증 코드 입력' }).click();
+  await expect(page).toHaveURL(/\/email\/verify$/);
+  await page.getByLabel('인증 코드').fill(code);
+  await page.getByRole('button', { name: '인증하기' }).click();
+  await expect(page).toHaveURL(/\/profile\?saved=email$/);
   await expect(page.getByRole('status')).toContainText('로그인 이메일을 변경했습니다.');
   await expect(page.getByTestId('signed-in-email')).toHaveText(newEmail);
+  await expect(page.getByTestId('pending-email')).toHaveCount(0);
 
   // The password.
   const newPassword = 'quiet-violet-lantern-7';

@@ -31,7 +31,8 @@ pub async fn get_profile() -> Result<Profile, AppError> {
 #[server(endpoint = "profile/owner")]
 pub async fn update_owner(
     #[server(flatten)] input: OwnerInput,
-    #[server(default)] current_password: String,
+    // Not `current_password`: the e-mail form on the same page has that field (one id each).
+    #[server(default)] phone_password: String,
 ) -> Result<(), AppError> {
     use crate::server::{
         accounts, auth,
@@ -51,7 +52,7 @@ pub async fn update_owner(
             &user_session().await?,
             &user,
             &owner,
-            &current_password,
+            &phone_password,
         )
         .await
         .map_err(|e| e.keeping(&kept))?;
@@ -313,7 +314,7 @@ fn OwnerForm(action: ServerAction<UpdateOwner>, profile: Profile) -> impl IntoVi
                 />
                 <Field
                     label="현재 비밀번호"
-                    name="current_password"
+                    name="phone_password"
                     kind="password"
                     autocomplete="current-password"
                     hint="휴대폰 번호를 바꿀 때만 본인 확인을 위해 필요합니다."

@@ -88,7 +88,7 @@ pub async fn update_owner(
             session,
             user,
             current_password,
-            "current_password",
+            "phone_password",
             Purpose::PhoneChange,
         )
         .await?;

@@ -373,7 +373,7 @@ async fn a_signed_in_owner_acting_on_their_own_data_never_touches_another_owners
                 ("id", &b),
                 ("name", "에이사장"),
                 ("phone_number", "01077776666"),
-                ("current_password", &world.owner_a.password),
+                ("phone_password", &world.owner_a.password),
             ],
         ),
         (

@@ -33,10 +33,7 @@ const FUNCTIONS: [(&str, &[&str]); 29] = [
         ],
     ),
     ("profile", &[]),
-    (
-        "profile/owner",
-        &["name", "phone_number", "current_password"],
-    ),
+    ("profile/owner", &["name", "phone_number", "phone_password"]),
     ("profile/email", &["email", "current_password"]),
     (
         "profile/store",

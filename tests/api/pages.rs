@@ -142,3 +142,49 @@ async fn the_bundle_goes_out_precompressed_and_a_missing_file_is_not_found() {
         .unwrap()
         .contains("페이지를 찾을 수 없습니다"));
 }
+
+/// The `id`s of a page's elements, each once: a label names its input by id, and a second
+/// element with the same id (two forms with a `current_password` field, say) steals the label.
+fn duplicate_ids(page: &str) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut duplicates = Vec::new();
+    for part in page.split(" id=\"").skip(1) {
+        let id = part.split('"').next().unwrap_or_default().to_owned();
+        if !seen.insert(id.clone()) {
+            duplicates.push(id);
+        }
+    }
+    duplicates
+}
+
+#[tokio::test]
+async fn no_page_has_two_elements_with_one_id() {
+    let app = spawn_app().await;
+    let owner_browser = app.client();
+    owner_browser.sign_up_owner().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let console = app.signed_in(&admin).await;
+    let anonymous = app.client();
+    let pages = [
+        (&anonymous, "/login".to_owned()),
+        (&anonymous, "/signup".to_owned()),
+        (&anonymous, "/password/forgot".to_owned()),
+        (&anonymous, "/password/reset".to_owned()),
+        (&owner_browser, "/profile".to_owned()),
+        (&owner_browser, "/profile/password".to_owned()),
+        (&owner_browser, "/profile/sessions".to_owned()),
+        (&owner_browser, "/profile/withdraw".to_owned()),
+        (&owner_browser, "/email/verify".to_owned()),
+        (&console, "/admin".to_owned()),
+        (&console, "/admin/users".to_owned()),
+        (&console, format!("/admin/users/{}", owner.id)),
+        (&console, "/admin/audit".to_owned()),
+    ];
+    for (browser, path) in pages {
+        let response = browser.get_page(&path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let page = response.text().await.unwrap();
+        assert_eq!(duplicate_ids(&page), Vec::<String>::new(), "{path}");
+    }
+}

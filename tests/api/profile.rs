@@ -52,7 +52,7 @@ async fn an_owner_edits_name_and_phone() {
             &[
                 ("name", " 이영희 "),
                 ("phone_number", "01055556666"),
-                ("current_password", SIGNUP_PASSWORD),
+                ("phone_password", SIGNUP_PASSWORD),
             ],
         )
         .await;
@@ -109,7 +109,7 @@ async fn a_new_phone_number_needs_the_current_password_and_a_name_alone_does_not
             &[
                 ("name", "김민수"),
                 ("phone_number", "010-7777-8888"),
-                ("current_password", "not-my-password-1"),
+                ("phone_password", "not-my-password-1"),
             ],
         )
         .await;
@@ -123,14 +123,14 @@ async fn a_new_phone_number_needs_the_current_password_and_a_name_alone_does_not
     assert_eq!(
         error_fields(without).await,
         vec![(
-            "current_password".to_owned(),
+            "phone_password".to_owned(),
             "비밀번호를 입력해 주세요.".to_owned()
         )]
     );
     assert_eq!(
         error_fields(wrong).await,
         vec![(
-            "current_password".to_owned(),
+            "phone_password".to_owned(),
             "비밀번호가 올바르지 않습니다.".to_owned()
         )]
     );
@@ -161,7 +161,7 @@ async fn a_wrong_or_taken_phone_number_is_refused_at_the_field() {
             &[
                 ("name", "이영희"),
                 ("phone_number", &taken),
-                ("current_password", SIGNUP_PASSWORD),
+                ("phone_password", SIGNUP_PASSWORD),
             ],
         )
         .await;

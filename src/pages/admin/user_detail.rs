@@ -100,8 +100,8 @@ fn DetailBody(
                 <dt>"권한"</dt>
                 <dd data-testid="detail-role">{user.role.label()}</dd>
                 <dt>"상태"</dt>
-                <dd data-testid="detail-status">
-                    {user.status.label()}
+                <dd>
+                    <span data-testid="detail-status">{user.status.label()}</span>
                     {user.lock_label(detail.as_of).map(|lock| view! { <span class="lock-kind">{lock}</span> })}
                 </dd>
                 <dt>"가입일"</dt>
