@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     error::ServerError,
     notices,
-    one_time_codes::{self, Purpose, RedeemError, Redeemed, Refused},
+    one_time_codes::{self, Purpose, Redeemed, Refused},
     outbox,
     reauthentication::{reauthenticate, Purpose as Reauthentication},
     session::UserSession,
@@ -119,16 +119,6 @@ pub async fn request_change(
     Ok(())
 }
 
-fn refused(error: RedeemError, field: Option<&str>) -> AppError {
-    match error {
-        RedeemError::Refused(refusal) => match field {
-            Some(field) => AppError::field(field, refusal),
-            None => AppError::Form(FormErrors::new(refusal.to_string())),
-        },
-        RedeemError::Database(e) => ServerError::from(e).into(),
-    }
-}
-
 /// Confirms the signed-in user's verification or change code.
 pub async fn confirm_code(
     state: &AppState,
@@ -140,7 +130,7 @@ pub async fn confirm_code(
     let redeemed =
         one_time_codes::redeem_code(&state.db, &mut tx, user.id, &CONFIRM_PURPOSES, code)
             .await
-            .map_err(|e| refused(e, Some("code")))?;
+            .map_err(|e| e.at(Some("code")))?;
     finish(state, session, tx, redeemed, Some("code")).await
 }
 
@@ -153,9 +143,9 @@ pub async fn confirm_link(
     let mut tx = state.db.begin().await?;
     let redeemed = one_time_codes::redeem_link(&mut tx, token)
         .await
-        .map_err(|e| refused(e, None))?;
+        .map_err(|e| e.at(None))?;
     if !CONFIRM_PURPOSES.contains(&redeemed.purpose) {
-        return Err(refused(RedeemError::Refused(Refused::BadLink), None));
+        return Err(Refused::BadLink.at(None));
     }
     finish(state, session, tx, redeemed, None).await
 }
@@ -172,8 +162,8 @@ pub async fn describe_link(state: &AppState, token: &str) -> Result<EmailConfirm
             new_email: Some(new_email),
             ..
         }) => Ok(EmailConfirmation::Changed { new_email }),
-        Ok(_) => Err(refused(RedeemError::Refused(Refused::BadLink), None)),
-        Err(refusal) => Err(refused(RedeemError::Refused(refusal), None)),
+        Ok(_) => Err(Refused::BadLink.at(None)),
+        Err(refusal) => Err(refusal.at(None)),
     }
 }
 
@@ -188,7 +178,7 @@ async fn finish(
     let sent_to = redeemed.new_email.clone().unwrap_or_default();
     let account = users::find_account(&state.db, user_id)
         .await?
-        .ok_or_else(|| refused(RedeemError::Refused(Refused::BadLink), field))?;
+        .ok_or_else(|| Refused::BadLink.at(field))?;
     let confirmed = match redeemed.purpose {
         Purpose::EmailChange => {
             match users::update_email(&mut tx, user_id, &sent_to).await {
@@ -212,7 +202,7 @@ async fn finish(
         _ => {
             // A code for an address the account no longer has proves nothing about this one.
             if sent_to != account.email {
-                return Err(refused(RedeemError::Refused(Refused::BadLink), field));
+                return Err(Refused::BadLink.at(field));
             }
             sqlx::query("UPDATE users SET email_verified_at = now() WHERE id = $1")
                 .bind(user_id)

@@ -14,7 +14,10 @@ use sqlx::PgConnection;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::domain::OneTimeCode;
+use crate::{
+    domain::OneTimeCode,
+    error::{AppError, FormErrors},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -165,6 +168,26 @@ pub enum RedeemError {
     Refused(Refused),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl Refused {
+    /// What the form shows: the message at `field`, or (for a link, which nobody typed) above
+    /// the form.
+    pub fn at(self, field: Option<&str>) -> AppError {
+        match field {
+            Some(field) => AppError::field(field, self),
+            None => AppError::Form(FormErrors::new(self.to_string())),
+        }
+    }
+}
+
+impl RedeemError {
+    pub fn at(self, field: Option<&str>) -> AppError {
+        match self {
+            RedeemError::Refused(refusal) => refusal.at(field),
+            RedeemError::Database(e) => e.into(),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]

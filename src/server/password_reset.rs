@@ -9,7 +9,7 @@ use super::{
     client::Client,
     error::ServerError,
     lockout, notices,
-    one_time_codes::{self, Purpose, RedeemError, Refused},
+    one_time_codes::{self, Purpose, Refused},
     outbox,
     state::AppState,
     users::{self, Account},
@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     domain::{forms::ResetProof, Email, Password},
-    error::{AppError, FormErrors},
+    error::AppError,
 };
 
 /// Requests for one address per 15 minutes: a mailbox is not to be flooded. (Per client
@@ -82,16 +82,6 @@ pub async fn request(state: &AppState, client: &Client, email: &Email) -> Result
     Ok(())
 }
 
-fn refused(error: RedeemError, field: Option<&str>) -> AppError {
-    match error {
-        RedeemError::Refused(refusal) => match field {
-            Some(field) => AppError::field(field, refusal),
-            None => AppError::Form(FormErrors::new(refusal.to_string())),
-        },
-        RedeemError::Database(e) => ServerError::from(e).into(),
-    }
-}
-
 /// Who the proof names, before anything is used up: the account, and the field a refusal of
 /// the proof belongs to (none for a link: it is not typed).
 async fn account_for(
@@ -109,14 +99,14 @@ async fn account_for(
         ResetProof::Link(token) => {
             let redeemed = one_time_codes::peek_link(&state.db, token)
                 .await?
-                .map_err(|refusal| refused(RedeemError::Refused(refusal), None))?;
+                .map_err(|refusal| refusal.at(None))?;
             if redeemed.purpose != Purpose::PasswordReset {
-                return Err(refused(RedeemError::Refused(Refused::BadLink), None));
+                return Err(Refused::BadLink.at(None));
             }
             let account = users::find_account(&state.db, redeemed.user_id)
                 .await?
                 .filter(Account::may_recover)
-                .ok_or_else(|| refused(RedeemError::Refused(Refused::BadLink), None))?;
+                .ok_or_else(|| Refused::BadLink.at(None))?;
             Ok((account, None))
         }
     }
@@ -163,10 +153,10 @@ pub async fn reset(
     };
     let redeemed = match redeemed {
         Ok(redeemed) if redeemed.user_id == account.id => redeemed,
-        Ok(_) => return Err(refused(RedeemError::Refused(Refused::BadLink), field)),
+        Ok(_) => return Err(Refused::BadLink.at(field)),
         Err(error) => {
             tracing::info!(outcome = "refused", reason = %error, "password reset attempt");
-            return Err(refused(error, field));
+            return Err(error.at(field));
         }
     };
     let revocation = users::set_password(&mut tx, account.id, &hash).await?;

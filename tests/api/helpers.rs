@@ -675,6 +675,15 @@ pub fn mail_to(to: &str) -> Vec<ReceivedMail> {
         let Ok(raw) = std::fs::read(entry.path()) else {
             continue;
         };
+        // Most messages are someone else's: skip them before parsing.
+        let needle = to.to_ascii_lowercase();
+        if !raw
+            .to_ascii_lowercase()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            continue;
+        }
         let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
             continue;
         };
