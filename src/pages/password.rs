@@ -3,7 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, Access, AccountNav, Field, FormAlert, Notice, RequireSignIn},
+    components::{
+        action_errors, Access, AccountNav, Field, FormAlert, NewPasswordFields, Notice,
+        RequireSignIn,
+    },
     domain::forms::PasswordChangeInput,
     error::AppError,
 };
@@ -75,23 +78,7 @@ fn PasswordForm() -> impl IntoView {
                         required=true
                         errors
                     />
-                    <Field
-                        label="새 비밀번호"
-                        name="new_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다."
-                        required=true
-                        errors
-                    />
-                    <Field
-                        label="새 비밀번호 확인"
-                        name="new_password_confirm"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        errors
-                    />
+                    <NewPasswordFields errors/>
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         "비밀번호 변경"
                     </button>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, Field, FormAlert, LiveValidation, Notice},
+    components::{action_errors, Field, FormAlert, LiveValidation, NewPasswordFields, Notice},
     domain::forms::{FieldErrors, PasswordResetInput},
     error::AppError,
 };
@@ -154,23 +154,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         }
                         .into_any(),
                     }}
-                    <Field
-                        label="새 비밀번호"
-                        name="new_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다."
-                        required=true
-                        errors
-                    />
-                    <Field
-                        label="새 비밀번호 확인"
-                        name="new_password_confirm"
-                        kind="password"
-                        autocomplete="new-password"
-                        required=true
-                        errors
-                    />
+                    <NewPasswordFields errors/>
                     <button type="submit" class="button button-primary button-block" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "바꾸는 중…" } else { "비밀번호 재설정" }}
                     </button>

@@ -1,12 +1,10 @@
 //! Owner self-service: sign-up, profile edits, e-mail and password changes, withdrawal.
 //! Each function takes parsed input, does the work, and returns what the user should read.
 
-use chrono::Utc;
-
 use super::{
     access, auth, devices, email_addresses,
     error::ServerError,
-    notices, outbox,
+    notices,
     reauthentication::{reauthenticate, Purpose},
     session::UserSession,
     state::AppState,
@@ -135,14 +133,8 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let mut tx = state.db.begin().await?;
-    let revocation = users::set_password(&mut tx, user.id, &hash).await?;
-    let notice = notices::password_changed(
-        &account.email,
-        &account.name,
-        notices::PasswordChange::ByOwner,
-        Utc::now(),
-    );
-    outbox::queue_mail(&mut tx, notice).await?;
+    let revocation =
+        users::set_password(&mut tx, &account, &hash, notices::PasswordChange::ByOwner).await?;
     tx.commit().await?;
     let (version, ended) = access::revoke_committed(state, user.id, revocation).await?;
     let user = CurrentUser {

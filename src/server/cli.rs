@@ -189,7 +189,13 @@ async fn set_password(args: SetPasswordArgs) -> anyhow::Result<()> {
     let password_hash = hash(&password).await?;
     let mut tx = db.begin().await?;
     // The running app's outbox worker ends the sessions (this command does not reach Redis).
-    let revocation = users::set_password(&mut tx, account.id, &password_hash).await?;
+    let revocation = users::set_password(
+        &mut tx,
+        &account,
+        &password_hash,
+        notices::PasswordChange::ByOperator,
+    )
+    .await?;
     outbox::leave_to_worker(&mut tx, revocation).await?;
     if args.unlock {
         sqlx::query(
@@ -200,13 +206,6 @@ async fn set_password(args: SetPasswordArgs) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
     }
-    let notice = notices::password_changed(
-        &account.email,
-        &account.name,
-        notices::PasswordChange::ByOperator,
-        chrono::Utc::now(),
-    );
-    outbox::queue_mail(&mut tx, notice).await?;
     tx.commit().await?;
     let unlocked = if args.unlock && account.status != UserStatus::Active {
         " and made it active"

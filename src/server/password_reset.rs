@@ -2,8 +2,6 @@
 //! password set with either. The answer to a request never says whether the address has an
 //! account.
 
-use chrono::Utc;
-
 use super::{
     access,
     client::Client,
@@ -159,7 +157,8 @@ pub async fn reset(
             return Err(error.at(field));
         }
     };
-    let revocation = users::set_password(&mut tx, account.id, &hash).await?;
+    let revocation =
+        users::set_password(&mut tx, &account, &hash, notices::PasswordChange::ByReset).await?;
     // A code that came by mail proves the address too.
     if redeemed.purpose == Purpose::PasswordReset {
         sqlx::query(
@@ -169,13 +168,6 @@ pub async fn reset(
         .execute(&mut *tx)
         .await?;
     }
-    let notice = notices::password_changed(
-        &account.email,
-        &account.name,
-        notices::PasswordChange::ByReset,
-        Utc::now(),
-    );
-    outbox::queue_mail(&mut tx, notice).await?;
     tx.commit().await?;
     access::revoke_committed(state, account.id, revocation).await?;
     lockout::forget_account_failures(state, account.id).await?;

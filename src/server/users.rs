@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
-    audit,
+    audit, notices,
     one_time_codes::{self, Purpose},
     outbox::{self, Pending},
 };
@@ -360,13 +360,14 @@ pub async fn update_store(
 pub const RESET_PURPOSES: [Purpose; 2] = [Purpose::PasswordReset, Purpose::AdminRecovery];
 
 /// Writes a new password hash in `tx`, with what every password change brings: no more "must
-/// change password", no automatic lock, no unused reset or recovery codes, and the end of every
-/// session of the user queued (the caller does it after the commit, see
-/// `server::access::revoke_committed`).
+/// change password", no automatic lock, no unused reset or recovery codes, a notice to the
+/// owner, and the end of every session of the user queued (the caller does it after the
+/// commit, see `server::access::revoke_committed`).
 pub async fn set_password(
     tx: &mut PgConnection,
-    user_id: Uuid,
+    account: &Account,
     hash: &str,
+    how: notices::PasswordChange,
 ) -> Result<Pending, sqlx::Error> {
     sqlx::query(
         "UPDATE users SET password_hash = $2, must_change_password = false,
@@ -375,12 +376,14 @@ pub async fn set_password(
                 locked_until = NULL
          WHERE id = $1",
     )
-    .bind(user_id)
+    .bind(account.id)
     .bind(hash)
     .execute(&mut *tx)
     .await?;
-    one_time_codes::void_all(tx, user_id, &RESET_PURPOSES).await?;
-    outbox::queue_revocation(tx, user_id).await
+    one_time_codes::void_all(tx, account.id, &RESET_PURPOSES).await?;
+    let notice = notices::password_changed(&account.email, &account.name, how, Utc::now());
+    outbox::queue_mail(tx, notice).await?;
+    outbox::queue_revocation(tx, account.id).await
 }
 
 pub async fn phone_number(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
