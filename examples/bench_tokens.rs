@@ -81,10 +81,7 @@ fn main() -> anyhow::Result<()> {
     };
     let claims = claims();
     let token = keys.sign(&claims)?;
-    println!(
-        "one core each; an access token is {} bytes\n",
-        token.len()
-    );
+    println!("one core each; an access token is {} bytes\n", token.len());
 
     let (rate, median) = measure(seconds, || {
         std::hint::black_box(keys.sign(std::hint::black_box(&claims)).ok());
@@ -108,7 +105,9 @@ fn main() -> anyhow::Result<()> {
         let redis = match connect(&redis_url).await {
             Ok(redis) => redis,
             Err(error) => {
-                println!("verify with the revocation list: skipped, no Redis at {redis_url} ({error})");
+                println!(
+                    "verify with the revocation list: skipped, no Redis at {redis_url} ({error})"
+                );
                 return Ok(());
             }
         };
