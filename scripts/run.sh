@@ -30,6 +30,19 @@ if ! psql "$server_url/postgres" -Atqc "select 1 from pg_database where datname 
 fi
 ./target/release/user-service migrate
 
+# Access tokens for the platform's services: a signing key and a service credential for
+# development, made once and kept in target/ (production sets its own; see the README).
+if [ -z "${TOKEN_SIGNING_KEY:-}${TOKEN_SIGNING_KEY_FILE:-}" ]; then
+  export TOKEN_SIGNING_KEY_FILE=target/dev-token-signing-key.pem
+  [ -f "$TOKEN_SIGNING_KEY_FILE" ] ||
+    ./target/release/user-service generate-signing-key --out "$TOKEN_SIGNING_KEY_FILE" >/dev/null
+fi
+if [ -z "${SERVICE_CREDENTIALS:-}" ]; then
+  [ -f target/dev-service-secret ] ||
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >target/dev-service-secret)
+  export SERVICE_CREDENTIALS="dev:$(cat target/dev-service-secret)"
+fi
+
 demo_email=admin@example.com
 demo_password=admin-demo-2026
 if USER_SERVICE_ADMIN_PASSWORD="$demo_password" ./target/release/user-service create-admin \
@@ -51,6 +64,8 @@ cat <<MSG
       password  $demo_password
     Mail the app sends (codes, notices) is kept in
       $DEV_MAILDIR/new
+    The JSON API: http://$LEPTOS_SITE_ADDR/api/v1/openapi.json
+      service credential  Authorization: Bearer ${SERVICE_CREDENTIALS#*:}
     Stop with Ctrl-C.
   └───────────────────────────────────────────────────────────┘
 

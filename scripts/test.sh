@@ -50,7 +50,8 @@ check() { # check NAME COMMAND...: a step that must succeed, counted as one test
 }
 
 check "formatting (cargo fmt --check)" cargo fmt --all -- --check
-check "lints, server (cargo clippy)" cargo clippy --quiet --features ssr --all-targets -- -D warnings
+check "lints, server and platform-auth (cargo clippy)" \
+  cargo clippy --quiet --workspace --features ssr --all-targets -- -D warnings
 check "lints, browser bundle (cargo clippy)" \
   cargo clippy --quiet --lib --no-default-features --features hydrate --target-dir target/clippy-hydrate -- -D warnings
 
@@ -61,7 +62,7 @@ fi
 
 step "unit and integration tests (cargo test)"
 run_cargo_tests() {
-  cargo test --features ssr 2>&1 | tee "$log_dir/cargo-test.log"
+  cargo test --workspace --features ssr 2>&1 | tee "$log_dir/cargo-test.log"
   return "${PIPESTATUS[0]}"
 }
 run_cargo_tests

@@ -98,15 +98,18 @@ impl AccessVersions {
     }
 }
 
-/// Takes away every session the user has: a new access version, then their sessions deleted.
-/// Returns the new version (a session signed in again right after records it) and how many
-/// sessions were ended. Safe to repeat.
+/// Takes away every session the user has: a new access version, then their sessions deleted,
+/// then every token they were issued for other services (their refresh tokens end, and their
+/// access tokens go on the revocation list, see `tokens::revocation`). Returns the new version
+/// (a session signed in again right after records it) and how many sessions were ended. Safe
+/// to repeat.
 pub async fn revoke(
     state: &AppState,
     user_id: Uuid,
 ) -> Result<(AccessVersion, usize), ServerError> {
     let version = state.access.bump(user_id).await?;
     let ended = state.sessions.end_all(user_id, None).await?;
+    state.tokens.revocation.revoke_user(user_id).await?;
     Ok((version, ended))
 }
 

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `set-password` and `seed`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `set-password`, `seed`
+//! and `generate-signing-key`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -11,6 +12,7 @@ use super::{
     password::PasswordHasher,
     seed,
     startup::{connect_database, migrate, shutdown_signal, Application},
+    tokens::keys::generate_pem,
     users::{self, AccountWriteError, NewAdmin},
 };
 use crate::domain::{Email, Password, PersonName, PhoneNumber, UserStatus};
@@ -46,6 +48,13 @@ pub enum Command {
         /// How many owners to insert.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         users: u64,
+    },
+    /// Write a new Ed25519 key for signing access tokens (PKCS#8 PEM, readable by its owner
+    /// only) and print its key id. See the README on rotating keys.
+    GenerateSigningKey {
+        /// The file to write; an existing file is never overwritten.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -91,6 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateAdmin(args) => create_admin(args).await,
         Command::SetPassword(args) => set_password(args).await,
+        Command::GenerateSigningKey { out } => generate_signing_key(&out),
         Command::Seed { users } => {
             let db = connect_database(&DatabaseSettings::from_env()?).await?;
             migrate(&db).await?;
@@ -215,6 +225,23 @@ async fn set_password(args: SetPasswordArgs) -> anyhow::Result<()> {
     println!(
         "set the password of {email}{unlocked}; its sessions end as soon as the app runs, and its owner is told by e-mail"
     );
+    Ok(())
+}
+
+fn generate_signing_key(out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let (kid, pem) = generate_pem();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(out)
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    file.write_all(secrecy::ExposeSecret::expose_secret(&pem).as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote a new signing key to {} (kid {kid})", out.display());
     Ok(())
 }
 

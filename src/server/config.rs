@@ -5,6 +5,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
+use super::tokens::{keys::SigningKeys, service_credentials::ServiceCredentials};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not set; {hint}")]
@@ -18,6 +20,10 @@ pub enum ConfigError {
         value: String,
         hint: &'static str,
     },
+    /// A value that names a file, or holds a key, that cannot be used (never printed: keys
+    /// and secrets are).
+    #[error("{name}: {reason}")]
+    Unusable { name: &'static str, reason: String },
 }
 
 /// What the `migrate` and `create-admin` commands need: the database only.
@@ -47,6 +53,37 @@ pub struct Settings {
     pub mail: MailSettings,
     /// `PUBLIC_URL`: the address people reach the service at, for links in e-mails.
     pub public_url: String,
+    /// Access tokens for the platform's other services.
+    pub tokens: TokenSettings,
+}
+
+/// Access tokens (`server::tokens`): the keys, the claims every token carries, and the
+/// credentials of the services allowed to ask about tokens and users.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// `TOKEN_SIGNING_KEY(_FILE)` and `TOKEN_PREVIOUS_KEYS(_FILE)`.
+    pub keys: SigningKeys,
+    /// `TOKEN_ISSUER`, the `iss` claim.
+    pub issuer: String,
+    /// `TOKEN_AUDIENCE`, the `aud` claim: the platform's services.
+    pub audience: String,
+    /// `SERVICE_CREDENTIALS`: who may use introspection and the user look-up.
+    pub service_credentials: ServiceCredentials,
+}
+
+pub const DEFAULT_TOKEN_ISSUER: &str = "user-service";
+pub const DEFAULT_TOKEN_AUDIENCE: &str = "event-platform";
+
+impl TokenSettings {
+    /// A key made up at start-up and no service credentials: local development and tests.
+    pub fn development() -> Self {
+        Self {
+            keys: SigningKeys::ephemeral(),
+            issuer: DEFAULT_TOKEN_ISSUER.to_owned(),
+            audience: DEFAULT_TOKEN_AUDIENCE.to_owned(),
+            service_credentials: ServiceCredentials::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +274,9 @@ impl Settings {
                 trimmed
             }
         };
+        // Only plain-http development on this machine may run on a key made up at start-up.
+        let development = !cookie_secure && site_addr.ip().is_loopback();
+        let tokens = token_settings(get, development)?;
         Ok(Self {
             database,
             redis_url: redis_url.into(),
@@ -251,8 +291,94 @@ impl Settings {
                 from,
             },
             public_url,
+            tokens,
         })
     }
+}
+
+/// The text of a PEM variable, or of the file its `_FILE` twin names; one of the two at most.
+fn pem_text(
+    get: Lookup,
+    name: &'static str,
+    file_name: &'static str,
+) -> Result<Option<(SecretString, &'static str)>, ConfigError> {
+    match (get(name), get(file_name)) {
+        (Some(_), Some(_)) => Err(ConfigError::Unusable {
+            name,
+            reason: format!("set either {name} or {file_name}, not both"),
+        }),
+        (Some(text), None) => Ok(Some((text.into(), name))),
+        (None, Some(path)) => {
+            let path = path.trim().to_owned();
+            std::fs::read_to_string(&path)
+                .map(|text| Some((text.into(), file_name)))
+                .map_err(|e| ConfigError::Unusable {
+                    name: file_name,
+                    reason: format!("cannot read {path}: {e}"),
+                })
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn token_settings(get: Lookup, development: bool) -> Result<TokenSettings, ConfigError> {
+    use secrecy::ExposeSecret;
+    let signing = pem_text(get, "TOKEN_SIGNING_KEY", "TOKEN_SIGNING_KEY_FILE")?;
+    let previous = pem_text(get, "TOKEN_PREVIOUS_KEYS", "TOKEN_PREVIOUS_KEYS_FILE")?;
+    let keys = match (signing, previous) {
+        (Some((signing, name)), previous) => {
+            let unusable = |name| {
+                move |e: super::tokens::keys::KeyError| ConfigError::Unusable {
+                    name,
+                    reason: e.to_string(),
+                }
+            };
+            let alone = SigningKeys::from_pem(&signing, None).map_err(unusable(name))?;
+            match previous {
+                None => alone,
+                Some((previous, previous_name)) => {
+                    SigningKeys::from_pem(&signing, Some(previous.expose_secret()))
+                        .map_err(unusable(previous_name))?
+                }
+            }
+        }
+        (None, _) if development => SigningKeys::ephemeral(),
+        (None, _) => {
+            return Err(ConfigError::Missing {
+                name: "TOKEN_SIGNING_KEY_FILE",
+                hint: "write a key with `user-service generate-signing-key --out <file>` and \
+                       set TOKEN_SIGNING_KEY_FILE to it (or TOKEN_SIGNING_KEY to its text); \
+                       only plain-http development on localhost (COOKIE_SECURE=false) runs \
+                       without one",
+            })
+        }
+    };
+    let text = |name: &'static str, fallback: &str| -> Result<String, ConfigError> {
+        match get(name) {
+            None => Ok(fallback.to_owned()),
+            Some(raw) if raw.trim().len() <= 200 && !raw.trim().contains(char::is_control) => {
+                Ok(raw.trim().to_owned())
+            }
+            Some(raw) => Err(ConfigError::Invalid {
+                name,
+                value: raw,
+                hint: "use up to 200 characters on one line, such as a URL",
+            }),
+        }
+    };
+    let service_credentials = match get("SERVICE_CREDENTIALS") {
+        None => ServiceCredentials::default(),
+        Some(raw) => ServiceCredentials::parse(&raw).map_err(|e| ConfigError::Unusable {
+            name: "SERVICE_CREDENTIALS",
+            reason: format!("{e}; write name:secret pairs separated by commas"),
+        })?,
+    };
+    Ok(TokenSettings {
+        keys,
+        issuer: text("TOKEN_ISSUER", DEFAULT_TOKEN_ISSUER)?,
+        audience: text("TOKEN_AUDIENCE", DEFAULT_TOKEN_AUDIENCE)?,
+        service_credentials,
+    })
 }
 
 /// No session setting may be longer: a session that lives a year is no longer one, and the
@@ -331,15 +457,66 @@ mod tests {
         Settings::from_lookup(&move |name| vars.get(name).cloned())
     }
 
-    const REQUIRED: [(&str, &str); 3] = [
+    const REQUIRED: [(&str, &str); 4] = [
         ("DATABASE_URL", "postgres://u:pw@localhost/db"),
         ("REDIS_URL", "redis://127.0.0.1:6379"),
         ("SMTP_URL", "smtp://127.0.0.1:2525"),
+        // Development on localhost: a signing key is made up at start-up.
+        ("COOKIE_SECURE", "false"),
     ];
 
     #[test]
+    fn production_refuses_to_start_without_a_signing_key() {
+        let err = settings(&REQUIRED[..3]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("TOKEN_SIGNING_KEY_FILE is not set"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        let mut reachable = REQUIRED.to_vec();
+        reachable.push(("LEPTOS_SITE_ADDR", "0.0.0.0:3000"));
+        assert!(settings(&reachable).is_err());
+        assert!(settings(&REQUIRED).unwrap().tokens.keys.is_ephemeral());
+    }
+
+    #[test]
+    fn a_signing_key_is_read_from_text_and_a_bad_one_is_named_without_its_text() {
+        let (kid, pem) = crate::server::tokens::keys::generate_pem();
+        let mut vars = REQUIRED[..3].to_vec();
+        let pem_text = secrecy::ExposeSecret::expose_secret(&pem).to_owned();
+        vars.push(("TOKEN_SIGNING_KEY", &pem_text));
+        let s = settings(&vars).unwrap();
+        assert_eq!(s.tokens.keys.signing_kid(), kid);
+        assert!(!s.tokens.keys.is_ephemeral());
+        assert_eq!(s.tokens.issuer, DEFAULT_TOKEN_ISSUER);
+        let bad = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----";
+        vars.pop();
+        vars.push(("TOKEN_SIGNING_KEY", bad));
+        let err = settings(&vars).unwrap_err().to_string();
+        assert!(err.starts_with("TOKEN_SIGNING_KEY:"), "{err}");
+        assert!(!err.contains("c2VjcmV0"), "{err}");
+        vars.pop();
+        vars.push(("TOKEN_SIGNING_KEY_FILE", "/nonexistent/key.pem"));
+        let err = settings(&vars).unwrap_err().to_string();
+        assert!(err.contains("cannot read /nonexistent/key.pem"), "{err}");
+    }
+
+    #[test]
+    fn service_credentials_are_checked_at_start_up() {
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("SERVICE_CREDENTIALS", "events:too-short"));
+        let err = settings(&vars).unwrap_err().to_string();
+        assert!(err.starts_with("SERVICE_CREDENTIALS:"), "{err}");
+        assert!(!err.contains("too-short"), "{err}");
+    }
+
+    #[test]
     fn defaults_fill_everything_but_the_three_urls() {
-        let s = settings(&REQUIRED).unwrap();
+        let (_, pem) = crate::server::tokens::keys::generate_pem();
+        let pem = secrecy::ExposeSecret::expose_secret(&pem).to_owned();
+        let mut vars = REQUIRED[..3].to_vec();
+        vars.push(("TOKEN_SIGNING_KEY", &pem));
+        let s = settings(&vars).unwrap();
         assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
         assert!(s.cookie_secure);
         assert_eq!(s.bcrypt_cost, 12);

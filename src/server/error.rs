@@ -25,6 +25,8 @@ pub enum ServerError {
     MissingContext(&'static str),
     #[error("could not read the request: {0}")]
     Extract(String),
+    #[error("an access token could not be signed: {0}")]
+    Signing(String),
 }
 
 impl ServerError {

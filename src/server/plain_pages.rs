@@ -1,7 +1,7 @@
 //! Error answers made outside the app's renderer: throttled requests, requests that took too
 //! long, and empty 500s from the layers (a panic caught, a session that could not be saved
 //! while Redis was down). A browser gets a small Korean page, the hydrated app its error as
-//! JSON, like any server function's error.
+//! JSON, like any server function's error, and the JSON API (`/api/v1`) its own error shape.
 
 use axum::{
     body::HttpBody as _,
@@ -12,11 +12,21 @@ use axum::{
     Json,
 };
 
+use super::service_api::{is_api_path, ApiError};
 use crate::error::AppError;
 
 /// The answer to a request that wants `headers`' content type.
 pub fn error_response(headers: &HeaderMap, error: AppError) -> Response {
     error_response_as(wants_html(headers), error)
+}
+
+/// The same for a request to `path`: the JSON API's own shape there.
+pub fn error_response_at(path: &str, headers: &HeaderMap, error: AppError) -> Response {
+    if is_api_path(path) {
+        ApiError::from_app_error(&error).into_response()
+    } else {
+        error_response(headers, error)
+    }
 }
 
 fn error_response_as(html: bool, error: AppError) -> Response {
@@ -68,6 +78,7 @@ pub fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response 
 /// found". A blank page or an undecodable reply would help nobody.
 pub async fn explain_empty_errors(request: Request, next: Next) -> Response {
     let html = wants_html(request.headers());
+    let api = is_api_path(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     if response.body().size_hint().exact() != Some(0) {
@@ -77,10 +88,14 @@ pub async fn explain_empty_errors(request: Request, next: Next) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR
         | StatusCode::SERVICE_UNAVAILABLE
         | StatusCode::REQUEST_TIMEOUT => AppError::Unavailable,
+        StatusCode::NOT_FOUND if api => return ApiError::NotFound.into_response(),
         StatusCode::NOT_FOUND => return error_response_as(html, AppError::NotFound),
         _ => return response,
     };
     tracing::warn!(%status, "an empty error answer was replaced by the unavailable page");
+    if api {
+        return ApiError::Unavailable.into_response();
+    }
     let mut replaced = error_response_as(html, error);
     replaced
         .headers_mut()

@@ -12,7 +12,7 @@ use axum::{
 };
 use tower_sessions_redis_store::fred::prelude::ClientLike;
 
-use super::{plain_pages::error_response, startup::session_cookie_name, state::AppState};
+use super::{plain_pages::error_response_at, startup::session_cookie_name, state::AppState};
 use crate::error::AppError;
 
 pub async fn refuse_while_redis_is_down(
@@ -28,7 +28,11 @@ pub async fn refuse_while_redis_is_down(
         path = request.uri().path(),
         "Redis is unreachable: answered 503 at once"
     );
-    error_response(request.headers(), AppError::Unavailable)
+    error_response_at(
+        request.uri().path(),
+        request.headers(),
+        AppError::Unavailable,
+    )
 }
 
 fn needs_redis(request: &Request, cookie_name: &str) -> bool {

@@ -18,7 +18,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{client::Client, session::RequestUser, state::AppState};
+use super::{
+    client::Client,
+    service_api::{is_api_path, ApiError},
+    session::RequestUser,
+    state::AppState,
+};
 
 /// Forms here are a few kilobytes; nothing legitimate is larger.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -38,6 +43,9 @@ pub async fn refuse_cross_site_requests(request: Request, next: Next) -> Respons
             path = %request.uri().path(),
             "refused a cross-site request"
         );
+        if is_api_path(request.uri().path()) {
+            return ApiError::CrossSite.into_response();
+        }
         return (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -112,9 +120,10 @@ pub async fn watch_request(
 const STRICT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// The bundle's files and the icon may be cached; everything else is personal or changes.
+/// The bundle's files, the icon and the public keys may be cached; everything else is personal
+/// or changes.
 fn is_cacheable(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/.well-known/jwks.json"
 }
 
 /// Adds the headers every answer carries, where a handler has not set its own.

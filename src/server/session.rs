@@ -21,6 +21,7 @@ use super::{
     error::ServerError,
     session_registry::SessionRegistry,
     state::AppState,
+    tokens::{families::EndReason, revocation::TokenRevocation},
 };
 use crate::domain::{CurrentUser, Role};
 
@@ -142,6 +143,8 @@ pub struct UserSession {
     policy: SessionPolicy,
     trust_forwarded_for: bool,
     request_user: Option<RequestUser>,
+    /// The tokens asked for from this session end with it.
+    tokens: TokenRevocation,
 }
 
 impl UserSession {
@@ -166,6 +169,7 @@ impl UserSession {
             policy: state.session_policy,
             trust_forwarded_for: state.throttle.settings.trust_forwarded_for,
             request_user: None,
+            tokens: state.tokens.revocation.clone(),
         }
     }
 
@@ -277,10 +281,14 @@ impl UserSession {
         Ok(())
     }
 
-    /// Ends every other session of the signed-in user; this one stays.
+    /// Ends every other session of the signed-in user, and every token session but the ones
+    /// this browser asked for (an app's too); this one stays.
     pub async fn end_other_sessions(&self, user: &CurrentUser) -> Result<usize, ServerError> {
         let keep = self.session.id().map(|id| id.to_string());
-        Ok(self.registry.end_all(user.id, keep.as_deref()).await?)
+        let ended = self.registry.end_all(user.id, keep.as_deref()).await?;
+        let this = self.browser_handle().await?;
+        self.tokens.end_all_but(user.id, this).await?;
+        Ok(ended)
     }
 
     /// The user's open sessions, this one marked, most recently used first.
@@ -307,16 +315,64 @@ impl UserSession {
     /// is for). Whether a session was ended.
     pub async fn end_session(&self, user: &CurrentUser, handle: Uuid) -> Result<bool, ServerError> {
         let this = self.session.id().map(|id| id.to_string());
-        self.registry
+        let ended = self
+            .registry
             .end_by_handle(user.id, handle, this.as_deref())
-            .await
+            .await?;
+        if self.browser_handle().await? != Some(handle) {
+            // Its tokens too, even if the session itself had expired already.
+            self.tokens
+                .end_browser_session(user.id, handle, EndReason::Logout)
+                .await?;
+        }
+        Ok(ended)
     }
 
-    /// Deletes the session from Redis: the old cookie signs nobody in afterwards.
+    /// Deletes the session from Redis: the old cookie signs nobody in afterwards. The tokens
+    /// asked for from it end too: before the session goes (if that fails, the session stays
+    /// and the logout can be tried again) and once more after, for a token request that raced
+    /// the logout.
     pub async fn log_out(&self) -> Result<(), ServerError> {
+        let user = self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?;
+        let handle = self.browser_handle().await?;
+        let signed_in = user.map(|u| u.id).zip(handle);
+        if let Some((user_id, handle)) = signed_in {
+            self.tokens
+                .end_browser_session(user_id, handle, EndReason::Logout)
+                .await?;
+        }
         self.session.flush().await?;
         self.remember(None);
+        if let Some((user_id, handle)) = signed_in {
+            self.tokens
+                .end_browser_session(user_id, handle, EndReason::Logout)
+                .await?;
+        }
         Ok(())
+    }
+
+    /// The handle naming this session (never its id, the cookie's secret): the browser
+    /// session the tokens asked for from it belong to.
+    pub async fn browser_handle(&self) -> Result<Option<Uuid>, ServerError> {
+        Ok(self
+            .session
+            .get::<SessionInfo>(SESSION_INFO_KEY)
+            .await?
+            .map(|info| info.handle))
+    }
+
+    /// Whether this session, as the request found it signed in as `user`, still is: still in
+    /// the store (no logout since) and under the user's current access version (no
+    /// revocation since). Read afresh, not from what the request already knows.
+    pub async fn is_still_signed_in(&self, user: &CurrentUser) -> Result<bool, ServerError> {
+        let Some(id) = self.session.id() else {
+            return Ok(false);
+        };
+        let Some(info) = self.session.get::<SessionInfo>(SESSION_INFO_KEY).await? else {
+            return Ok(false);
+        };
+        Ok(self.registry.is_open(&id.to_string()).await?
+            && info.access == self.access.current(user.id).await?)
     }
 
     async fn write_info(&self, info: &SessionInfo, role: Role) -> Result<(), ServerError> {

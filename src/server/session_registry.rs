@@ -61,6 +61,11 @@ impl SessionRegistry {
         self.open_sessions(user_id).await.map(|_| ())
     }
 
+    /// Whether the session `session_id` is still in the store.
+    pub async fn is_open(&self, session_id: &str) -> Result<bool, fred::error::Error> {
+        Ok(self.redis.exists::<u32, _>(session_id).await? == 1)
+    }
+
     /// The ids of the user's sessions that are still alive.
     pub async fn open_sessions(&self, user_id: Uuid) -> Result<Vec<String>, fred::error::Error> {
         let key = key(user_id);

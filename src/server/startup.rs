@@ -34,10 +34,12 @@ use super::{
     password::PasswordHasher,
     plain_pages, redis_guard, security,
     server_fn_status::correct_server_fn_error_status,
+    service_api,
     session::SessionPolicy,
     session_registry::SessionRegistry,
     state::AppState,
     throttle::{self, Throttle},
+    tokens::{revocation::TokenRevocation, Tokens},
 };
 use crate::app::{shell, App};
 
@@ -103,8 +105,25 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
+        if settings.tokens.keys.is_ephemeral() {
+            tracing::warn!(
+                "no TOKEN_SIGNING_KEY_FILE: access tokens are signed with a key made up at \
+                 start-up, which the next start forgets (plain-http development only)"
+            );
+        }
+        if settings.tokens.service_credentials.is_empty() {
+            tracing::warn!(
+                "no SERVICE_CREDENTIALS: token introspection and the user look-up refuse everyone"
+            );
+        }
+        let tokens = Tokens::new(
+            settings.tokens.clone(),
+            settings.session,
+            TokenRevocation::new(db.clone(), redis.clone()),
+        );
         let state = AppState {
             leptos_options,
+            tokens,
             db,
             sessions: SessionRegistry::new(redis.clone(), settings.session.absolute),
             access: AccessVersions::new(redis.clone(), settings.session.absolute),
@@ -186,6 +205,8 @@ fn router(state: AppState, settings: &Settings) -> Router {
             ServeDir::new(std::path::Path::new(&settings.site_root).join("pkg"))
                 .precompressed_gzip(),
         )
+        // The JSON API for the platform's other services and apps (server::service_api).
+        .merge(service_api::router())
         .route("/admin/users.csv", get(admin_routes::users_csv))
         .route(
             "/admin/users/bulk-status",

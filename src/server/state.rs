@@ -5,7 +5,7 @@ use tower_sessions_redis_store::fred::prelude::Pool as RedisPool;
 
 use super::{
     access::AccessVersions, mail::Mailer, password::PasswordHasher, session::SessionPolicy,
-    session_registry::SessionRegistry, throttle::Throttle,
+    session_registry::SessionRegistry, throttle::Throttle, tokens::Tokens,
 };
 
 /// What every request handler and server function can reach. Cheap to clone: each field is a
@@ -20,6 +20,8 @@ pub struct AppState {
     pub access: AccessVersions,
     pub session_policy: SessionPolicy,
     pub throttle: Throttle,
+    /// Access and refresh tokens for the platform's other services.
+    pub tokens: Tokens,
     /// Whether cookies are `Secure` (and so `__Host-` prefixed): HTTPS everywhere but
     /// plain-http development on localhost.
     pub cookie_secure: bool,

@@ -1,6 +1,8 @@
 //! Sign-in and sign-up attempts per client address, counted in Redis so that every node shares
 //! the count (fixed windows: one minute for sign-in, one hour for sign-up). Past the limit the
-//! request gets 429 and a Korean page (or, for the hydrated app, the error as JSON).
+//! request gets 429 and a Korean page (or, for the hydrated app, the error as JSON). An app's
+//! sign-in for tokens (`POST /api/v1/tokens` with a password) counts as a sign-in: its handler
+//! asks [`allow_sign_in`], since only it knows which grant a request is.
 
 use std::sync::Arc;
 
@@ -27,17 +29,24 @@ struct Limit {
     window_seconds: i64,
 }
 
+/// How long a client past the sign-in limit waits, in seconds.
+pub const SIGN_IN_WINDOW_SECONDS: i64 = 60;
+
 impl Throttle {
+    fn sign_in(&self) -> Limit {
+        Limit {
+            name: "sign_in",
+            per_window: self.settings.sign_in_per_minute,
+            window_seconds: SIGN_IN_WINDOW_SECONDS,
+        }
+    }
+
     fn limit_for(&self, method: &Method, path: &str) -> Option<Limit> {
         if method != Method::POST {
             return None;
         }
         match path {
-            "/api/login" => Some(Limit {
-                name: "sign_in",
-                per_window: self.settings.sign_in_per_minute,
-                window_seconds: 60,
-            }),
+            "/api/login" => Some(self.sign_in()),
             "/api/signup" => Some(Limit {
                 name: "sign_up",
                 per_window: self.settings.sign_up_per_hour,
@@ -64,8 +73,22 @@ pub async fn throttle_auth_attempts(
         request.extensions(),
         state.throttle.settings.trust_forwarded_for,
     );
-    let Some(address) = client.address else {
+    if allows(&state, &limit, &client).await {
         return next.run(request).await;
+    }
+    too_many_requests(request.headers(), limit.window_seconds)
+}
+
+/// Counts a sign-in attempt from `client` that is not a form post to `/api/login`; false once
+/// the address is past the limit.
+pub async fn allow_sign_in(state: &AppState, client: &Client) -> bool {
+    allows(state, &state.throttle.sign_in(), client).await
+}
+
+/// Counts one attempt; false once the address is past the limit.
+async fn allows(state: &AppState, limit: &Limit, client: &Client) -> bool {
+    let Some(address) = client.address else {
+        return true;
     };
     let name = format!("throttle:{}", limit.name);
     let subject = address.to_string();
@@ -77,14 +100,14 @@ pub async fn throttle_auth_attempts(
             Ok(count) => count,
             Err(error) => {
                 tracing::warn!(error = %error, "throttle count unavailable");
-                return next.run(request).await;
+                return true;
             }
         };
     if count <= i64::from(limit.per_window) {
-        return next.run(request).await;
+        return true;
     }
     tracing::warn!(%address, limit = limit.name, count, "throttled");
-    too_many_requests(request.headers(), limit.window_seconds)
+    false
 }
 
 fn too_many_requests(headers: &HeaderMap, retry_after: i64) -> Response {

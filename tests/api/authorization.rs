@@ -425,3 +425,129 @@ fn the_matrix_calls_every_server_function_the_app_has() {
         .collect();
     assert_eq!(called, registered_server_functions());
 }
+
+/// Who may use each endpoint of the JSON API. Checked against the OpenAPI document, as the
+/// server functions are against their registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ApiAccess {
+    /// Anyone (the JWKS, the document itself, revoking a refresh token one holds).
+    Public,
+    /// A signed-in browser session (`grant_type=session`); also e-mail+password or a refresh
+    /// token, which the token tests cover.
+    Session,
+    /// A user's access token.
+    AccessToken,
+    /// A service credential from SERVICE_CREDENTIALS.
+    Service,
+}
+
+const API: [(&str, &str, ApiAccess); 7] = [
+    ("POST", "/api/v1/tokens", ApiAccess::Session),
+    ("POST", "/api/v1/tokens/revoke", ApiAccess::Public),
+    ("POST", "/api/v1/introspect", ApiAccess::Service),
+    ("GET", "/api/v1/users/{id}", ApiAccess::Service),
+    ("GET", "/api/v1/me", ApiAccess::AccessToken),
+    ("GET", "/api/v1/openapi.json", ApiAccess::Public),
+    ("GET", "/.well-known/jwks.json", ApiAccess::Public),
+];
+
+/// The credential a request carries, besides the browser's cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    CookieOnly,
+    OwnAccessToken,
+    Service,
+}
+
+#[tokio::test]
+async fn the_json_api_takes_only_its_own_credentials() {
+    let world = World::new().await;
+    let b = world.owner_b.id.to_string();
+    let b_before = fingerprint(&world.app, &world.owner_b).await;
+    let mut mismatches = Vec::new();
+    for actor in ACTORS {
+        for credential in [
+            Credential::CookieOnly,
+            Credential::OwnAccessToken,
+            Credential::Service,
+        ] {
+            let browser = world.browser(actor).await;
+            // The actor's own access token, from its own session.
+            let token: Option<String> = match actor {
+                Actor::Anonymous => None,
+                _ => browser
+                    .client
+                    .post(browser.url("/api/v1/tokens"))
+                    .form(&[("grant_type", "session")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()["access_token"]
+                    .as_str()
+                    .map(str::to_owned),
+            };
+            for (method, path, access) in API {
+                let url = browser.url(&path.replace("{id}", &b));
+                let mut request = match method {
+                    "POST" => browser.client.post(&url).form(&[
+                        ("grant_type", "session"),
+                        ("token", token.as_deref().unwrap_or("none")),
+                    ]),
+                    _ => browser.client.get(&url),
+                };
+                request = match (credential, &token) {
+                    (Credential::OwnAccessToken, Some(token)) => request.bearer_auth(token),
+                    (Credential::Service, _) => {
+                        request.bearer_auth(crate::helpers::TEST_SERVICE_SECRET)
+                    }
+                    _ => request,
+                };
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: serde_json::Value = response.json().await.unwrap_or_default();
+                let allowed = match access {
+                    ApiAccess::Public => true,
+                    ApiAccess::Session => actor != Actor::Anonymous,
+                    ApiAccess::AccessToken => {
+                        credential == Credential::OwnAccessToken && actor != Actor::Anonymous
+                    }
+                    ApiAccess::Service => credential == Credential::Service,
+                };
+                let got = status == 200;
+                if got != allowed || (!allowed && status != 401) {
+                    mismatches.push(format!(
+                        "{actor:?} with {credential:?}: {method} {path}: {status} {body}"
+                    ));
+                }
+                // An access token only ever shows its own user.
+                if path == "/api/v1/me" && got {
+                    let own = match actor {
+                        Actor::OwnerA => world.owner_a.id,
+                        Actor::OwnerB => world.owner_b.id,
+                        _ => world.admin.id,
+                    };
+                    assert_eq!(body["id"], own.to_string());
+                }
+            }
+        }
+        assert_eq!(fingerprint(&world.app, &world.owner_b).await, b_before);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn the_api_matrix_covers_every_documented_endpoint() {
+    use utoipa::OpenApi;
+    let documented: std::collections::BTreeSet<String> =
+        user_service::server::service_api::openapi::ApiDoc::openapi()
+            .paths
+            .paths
+            .keys()
+            .cloned()
+            .collect();
+    let covered: std::collections::BTreeSet<String> =
+        API.iter().map(|(_, path, _)| (*path).to_owned()).collect();
+    assert_eq!(covered, documented);
+}

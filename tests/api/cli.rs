@@ -16,6 +16,8 @@ fn user_service(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Out
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("BCRYPT_COST", "4")
+        // A production-like start needs a signing key (the token tests cover its absence).
+        .env("TOKEN_SIGNING_KEY", signing_key_pem())
         .envs(env.iter().copied())
         // No .env file in this directory may fill in what a test leaves out.
         .current_dir(std::env::temp_dir())
@@ -33,6 +35,11 @@ fn user_service(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Out
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
+}
+
+fn signing_key_pem() -> String {
+    let (_, pem) = user_service::server::tokens::keys::generate_pem();
+    secrecy::ExposeSecret::expose_secret(&pem).to_owned()
 }
 
 fn stderr(output: &Output) -> String {
@@ -269,4 +276,78 @@ fn an_unreachable_redis_is_one_clear_line_and_a_failure() {
     let message = stderr(&output);
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(message.contains("cannot reach Redis"), "{message}");
+}
+
+#[test]
+fn a_production_start_without_a_signing_key_is_one_clear_line() {
+    let output = user_service(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("REDIS_URL", "redis://127.0.0.1:1"),
+            ("SMTP_URL", "smtp://127.0.0.1:1"),
+            ("TOKEN_SIGNING_KEY", ""),
+        ],
+        None,
+    );
+
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: TOKEN_SIGNING_KEY_FILE is not set"),
+        "{message}"
+    );
+}
+
+#[test]
+fn generate_signing_key_writes_a_private_file_once_and_serve_names_a_bad_one() {
+    let dir = std::env::temp_dir().join(format!("user-service-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("signing.pem");
+    let key_path = key.to_string_lossy().into_owned();
+
+    let output = user_service(&["generate-signing-key", "--out", &key_path], &[], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(said.contains("kid "), "{said}");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(
+        !said.contains(text.lines().nth(1).unwrap()),
+        "the key is not printed"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let again = user_service(&["generate-signing-key", "--out", &key_path], &[], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        text,
+        "never overwritten"
+    );
+
+    let garbage = dir.join("garbage.pem");
+    std::fs::write(&garbage, "not a key").unwrap();
+    let output = user_service(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("REDIS_URL", "redis://127.0.0.1:1"),
+            ("SMTP_URL", "smtp://127.0.0.1:1"),
+            ("TOKEN_SIGNING_KEY", ""),
+            ("TOKEN_SIGNING_KEY_FILE", &garbage.to_string_lossy()),
+        ],
+        None,
+    );
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: TOKEN_SIGNING_KEY_FILE:"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

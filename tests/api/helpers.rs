@@ -12,7 +12,10 @@ use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool
 use user_service::{
     domain::{Email, Password, PersonName, PhoneNumber, Role, UserStatus},
     server::{
-        config::{DatabaseSettings, MailSettings, SessionSettings, Settings, ThrottleSettings},
+        config::{
+            DatabaseSettings, MailSettings, SessionSettings, Settings, ThrottleSettings,
+            TokenSettings,
+        },
         password::PasswordHasher,
         startup::{Application, SESSION_COOKIE},
     },
@@ -87,6 +90,8 @@ pub struct AppOptions {
     pub site_root: Option<String>,
     /// Another mail server than `TEST_SMTP_URL`'s.
     pub smtp_url: Option<String>,
+    /// Other signing keys than a fresh one.
+    pub signing_keys: Option<user_service::server::tokens::keys::SigningKeys>,
 }
 
 impl Default for AppOptions {
@@ -107,12 +112,24 @@ impl Default for AppOptions {
             redis_url: None,
             site_root: None,
             smtp_url: None,
+            signing_keys: None,
         }
     }
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
+}
+
+/// An app that signs with `keys` (to test key rotation).
+pub async fn spawn_app_with_tokens(
+    keys: user_service::server::tokens::keys::SigningKeys,
+) -> TestApp {
+    spawn_app_with(AppOptions {
+        signing_keys: Some(keys),
+        ..AppOptions::default()
+    })
+    .await
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
@@ -149,6 +166,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             from: "이벤트 마케팅 테스트 <no-reply@user-service.test>".into(),
         },
         public_url: "http://accounts.user-service.test".into(),
+        tokens: match options.signing_keys {
+            Some(keys) => TokenSettings {
+                keys,
+                ..test_token_settings()
+            },
+            None => test_token_settings(),
+        },
     };
     let node = start_node(settings.clone()).await;
     TestApp {
@@ -162,6 +186,28 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         jars: Default::default(),
         node,
         _database: database,
+    }
+}
+
+/// The name and secret of the one service credential every test app accepts.
+pub const TEST_SERVICE: &str = "tests";
+pub const TEST_SERVICE_SECRET: &str = "test-service-secret-0123456789abcdef0123456789";
+
+/// A signing key of the test's own (so two nodes share it, and a test can sign tokens the app
+/// would, or almost would) and one service credential.
+fn test_token_settings() -> TokenSettings {
+    use user_service::server::tokens::{
+        keys::{generate_pem, SigningKeys},
+        service_credentials::ServiceCredentials,
+    };
+    let (_, pem) = generate_pem();
+    TokenSettings {
+        keys: SigningKeys::from_pem(&pem, None).unwrap(),
+        service_credentials: ServiceCredentials::parse(&format!(
+            "{TEST_SERVICE}:{TEST_SERVICE_SECRET}"
+        ))
+        .unwrap(),
+        ..TokenSettings::development()
     }
 }
 
@@ -304,6 +350,11 @@ impl TestApp {
     /// The seconds a Redis key has left (-1: no expiry, -2: no such key).
     pub async fn redis_ttl(&self, key: &str) -> i64 {
         self.redis.ttl::<i64, _>(key).await.unwrap()
+    }
+
+    /// The app's settings (its signing keys among them).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The app's Redis, to look at or tamper with what it keeps.

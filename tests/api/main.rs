@@ -27,5 +27,6 @@ mod sessions;
 mod signup;
 mod throttle;
 mod timing;
+mod tokens;
 mod two_nodes;
 mod withdraw;
