@@ -156,11 +156,12 @@ fn router(state: AppState, settings: &Settings) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        // The browser bundle, compressed once by scripts/build-site.sh (`.gz` beside each
-        // file) rather than on every request: the wasm is megabytes.
+        // The browser bundle, compressed once by scripts/build-site.sh (`.br` and `.gz`
+        // beside each file) rather than on every request; brotli where the browser takes it.
         .nest_service(
             "/pkg",
             ServeDir::new(std::path::Path::new(&settings.site_root).join("pkg"))
+                .precompressed_br()
                 .precompressed_gzip(),
         )
         .route("/admin/users.csv", get(admin_routes::users_csv))
