@@ -6,6 +6,7 @@ use crate::{
     components::{Access, ErrorPage, RequireSignIn},
     domain::admin::{group_digits, Dashboard},
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Counts by status and role, sign-ups per day for 30 days, the latest admin actions.
@@ -31,7 +32,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn DashboardContent() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_dashboard());
+    let data = page_resource(|| (), |_| load_dashboard());
     view! {
         <main class="page page-wide">
             <h1>"대시보드"</h1>

@@ -10,6 +10,7 @@ use crate::{
         format_kst, Role, SortKey, UserQuery, UserStatus,
     },
     error::AppError,
+    page_data::page_resource,
 };
 
 /// One page of the user table. Takes the URL's parameters as they came; any that make no
@@ -63,7 +64,7 @@ fn UserTable() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|name| p.get(name))));
     let actions = UserActions::new();
-    let page = Resource::new_blocking(
+    let page = page_resource(
         move || (query.get(), actions.version()),
         |(query, _)| {
             list_users(
