@@ -5,6 +5,10 @@
 //! `app` compile for both the server (`ssr`) and the browser bundle (`hydrate`); `server`
 //! (PostgreSQL, Redis, bcrypt, the HTTP stack) exists only in the server build.
 
+// The user table's view is one deeply nested type (a row's cells and its action form), deeper
+// than the compiler's default limit for the browser build's hydration code.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

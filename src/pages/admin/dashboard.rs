@@ -1,3 +1,4 @@
+use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -128,12 +129,12 @@ fn SignupChart(signups: Vec<(chrono::NaiveDate, u64)>) -> impl IntoView {
                         let (label_x, anchor) = if last { (x + slot * 0.7, "end") } else { (x + slot * 0.35, "middle") };
                         let label = (i % 5 == 0 || last).then(|| view! {
                             <text x=label_x y=HEIGHT - 6.0 class="tick" text-anchor=anchor>
-                                {day.format("%m/%d").to_string()}
+                                {format!("{:02}/{:02}", day.month(), day.day())}
                             </text>
                         });
                         view! {
                             <rect x=x y=HEIGHT - BOTTOM - h width=slot * 0.7 height=h class="bar">
-                                <title>{format!("{}: {}명", day.format("%Y-%m-%d"), group_digits(*n))}</title>
+                                <title>{format!("{day}: {}명", group_digits(*n))}</title>
                             </rect>
                             {label}
                         }

@@ -242,7 +242,7 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                             let href = format!("/admin/users/{}", row.id);
                             let label = format!("{} ({})", row.name, row.email);
                             view! {
-                                <tr data-user-id=row.id.to_string()>
+                                <tr>
                                     <td>
                                         <input
                                             type="checkbox"
@@ -254,13 +254,13 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                                     </td>
                                     <td><a href=href>{row.name.clone()}</a></td>
                                     <td>{row.email.clone()}</td>
-                                    <td class="nowrap">{row.phone_number.clone()}</td>
+                                    <td>{row.phone_number.clone()}</td>
                                     <td>{row.role.label()}</td>
                                     <td><span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span></td>
                                     <td>{row.store_name.clone().unwrap_or_default()}</td>
                                     <td>{row.industry.clone().unwrap_or_default()}</td>
-                                    <td class="nowrap">{format_kst(&row.created_at)}</td>
-                                    <td class="nowrap">{row.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "-".to_owned())}</td>
+                                    <td>{format_kst(&row.created_at)}</td>
+                                    <td>{row.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "-".to_owned())}</td>
                                     <td>
                                         <UserActionForms actions user_id=row.id status=row.status role=row.role label/>
                                     </td>
