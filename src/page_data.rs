@@ -26,7 +26,7 @@ impl<T: Serialize> Encoder<T> for AsciiJson {
             &mut out,
             AsciiFormatter,
         ))?;
-        String::from_utf8(out).map_err(|e| <serde_json::Error as serde::ser::Error>::custom(e))
+        String::from_utf8(out).map_err(<serde_json::Error as serde::ser::Error>::custom)
     }
 }
 
