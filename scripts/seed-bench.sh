@@ -4,13 +4,14 @@
 #
 #   bash scripts/seed-bench.sh        # SEED_USERS=1000000 by default
 #
-# Uses the release binary (built if missing). The scratch databases are dropped afterwards.
+# Uses the release binary (built if missing; SEED_BIN=path times another build, e.g. an older
+# commit's). The scratch databases are dropped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 users=${SEED_USERS:-1000000}
-bin=./target/release/user-service
+bin=${SEED_BIN:-./target/release/user-service}
 [ -x "$bin" ] || cargo build --release --features ssr --bin user-service
 pg=${SEED_PG_URL:-postgres://user_service:user_service@127.0.0.1:5432}
 app_db="user_service_seed_app_$$"
