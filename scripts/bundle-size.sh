@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints the browser bundle's size as built in target/site (scripts/build-site.sh release):
 # the .wasm and .js as they are, and as sent (the .gz and .br written beside them), then
-# twiggy's view of what takes the space (on the copy kept before wasm-opt, which still has
-# function names; installed with `cargo install twiggy` if missing).
+# twiggy's view of what takes the space: the generic functions instantiated most (their copies'
+# bytes) and the largest functions, on the copy kept before wasm-opt, which still has function
+# names (`cargo install twiggy` if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,6 +17,9 @@ echo "browser bundle: wasm $(kb "$wasm") (gzip $(kb "$wasm.gz"), brotli $(kb "$w
 named=target/front/user-service_bg.named.wasm
 if [ -f "$named" ]; then
   command -v twiggy >/dev/null || cargo install twiggy --quiet
-  echo "twiggy top 12 (before wasm-opt, $(kb "$named")):"
-  twiggy top -n 12 "$named" | sed 's/^/    /'
+  echo "twiggy: generic functions with the most copies (before wasm-opt, names kept):"
+  twiggy monos -m 8 -n 0 "$named" | grep -v '\.\.\. and' | cut -c1-160 | sed 's/^/    /'
+  echo "twiggy: largest single functions:"
+  twiggy top -n 10 "$named" | grep -v 'function names\|data segment\|more\.\|Total Rows' |
+    cut -c1-160 | sed 's/^/    /'
 fi
