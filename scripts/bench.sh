@@ -2,9 +2,17 @@
 # Benchmarks the release build against a database of a million owners and prints a table:
 # requests per second and p50/p99 latency (wrk) of the sign-in page, a signed-in owner's
 # profile, the admin user table (search and sort) and sign-in itself (bcrypt cost 12); the
-# profile again during a storm of 50 concurrent sign-ins; start-up time and peak memory.
+# profile again during a storm of 50 concurrent sign-ins; start-up time, peak memory and the
+# browser bundle's size.
+#
+# The profile and the user table are also measured on a hand-written reference server
+# (examples/reference_server.rs: axum + sqlx + fred, the same tables and queries, HTML written
+# into a String), started next to the app against the same database and Redis, each row right
+# after the app's: the table shows both and the ratio app/reference.
 #
 #   bash scripts/bench.sh              # BENCH_USERS=1000000, BENCH_SECONDS=10 by default
+#   BENCH_SEED=1 bash scripts/bench.sh # also time the seed against its SQL reference
+#                                      # (scripts/seed-bench.sh; about two more minutes)
 #
 # The seeded database (user_service_bench) is kept for the next run; sessions live in a
 # private Redis that is stopped at the end.
@@ -23,18 +31,27 @@ if ! command -v wrk >/dev/null; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 bash scripts/build-site.sh release
-step "building the server (release)"
-cargo build --release --features ssr --bin user-service
+step "building the server and the reference server (release)"
+# One cargo command for both: the example's dev-dependencies unify features, so two commands
+# would build the library twice.
+cargo build --release --features ssr --bin user-service --example reference_server
 bin=./target/release/user-service
+reference_bin=./target/release/examples/reference_server
 
 work=$(mktemp -d)
 redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
   --logfile "$work/redis.log"
+# A private mail server too: the app mails notices (a new browser signed in, say) as it runs.
+smtp_port=$(free_port)
+start_smtp "$smtp_port" "$work/mail" "$work/smtp.log" || die "the mail server did not start"
 server_pid=""
+reference_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$reference_pid" ] && kill "$reference_pid" 2>/dev/null && wait "$reference_pid" 2>/dev/null
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  stop_smtp "$smtp_port"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,8 +59,9 @@ trap cleanup EXIT
 pg=postgres://user_service:user_service@127.0.0.1:5432
 export DATABASE_URL="$pg/user_service_bench"
 export REDIS_URL="redis://127.0.0.1:$redis_port"
+export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export COOKIE_SECURE=false BCRYPT_COST=12 RUST_LOG=warn
-export SIGN_IN_LIMIT_PER_MINUTE=1000000 SIGN_UP_LIMIT_PER_HOUR=1000000
+export SIGN_IN_LIMIT_PER_MINUTE=1000000 SIGN_UP_LIMIT_PER_HOUR=1000000 RECOVERY_LIMIT_PER_HOUR=1000000
 port=$(free_port)
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 base="http://127.0.0.1:$port"
@@ -96,6 +114,37 @@ owner_cookie=$(cookie_for "$owner_email")
 admin_cookie=$(cookie_for "$admin_email")
 [ -n "$owner_cookie" ] && [ -n "$admin_cookie" ] || die "could not sign in the bench accounts"
 
+step "starting the reference server"
+reference_port=$(free_port)
+reference="http://127.0.0.1:$reference_port"
+REFERENCE_ADDR="127.0.0.1:$reference_port" $reference_bin >"$work/reference.log" 2>&1 &
+reference_pid=$!
+until curl -fsS -o /dev/null "$reference/readyz" 2>/dev/null; do
+  kill -0 "$reference_pid" 2>/dev/null || { cat "$work/reference.log"; die "the reference server stopped"; }
+  sleep 0.01
+done
+# Its sessions, for the same two accounts, written straight into the same Redis.
+reference_cookie_for() { # reference_cookie_for EMAIL ROLE: a reference session cookie
+  local id token
+  id=$(psql "$DATABASE_URL" -Atqc "SELECT id FROM users WHERE email = '$1'")
+  token="$(date +%s%N)$RANDOM"
+  redis-cli -p "$redis_port" SET "reference_session:$token" "$id $2" >/dev/null
+  echo "reference_session=$token"
+}
+owner_reference_cookie=$(reference_cookie_for "$owner_email" OWNER)
+admin_reference_cookie=$(reference_cookie_for "$admin_email" ADMIN)
+for page in "/profile -H Cookie:$owner_reference_cookie" "/admin/users -H Cookie:$admin_reference_cookie"; do
+  # shellcheck disable=SC2086 # the path and its header as separate arguments
+  set -- $page
+  curl -fsS -o /dev/null "$reference$1" "$2" "$3" || die "the reference server does not serve $1"
+done
+for page in "/profile -H Cookie:$owner_cookie" "/admin/users -H Cookie:$admin_cookie"; do
+  # shellcheck disable=SC2086
+  set -- $page
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "$base$1" "$2" "$3")
+  [ "$code" = 200 ] || die "the app answers $1 with $code"
+done
+
 cat >"$work/sign-in.lua" <<LUA
 wrk.method = "POST"
 wrk.body = "email=$owner_email&password=$password"
@@ -103,30 +152,49 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 
 rows=()
-measure() { # measure LABEL CONNECTIONS [wrk args...]: one wrk run, one table row
-  local label=$1 conns=$2; shift 2
-  local out
-  out=$(wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@")
-  rows+=("$(summarize "$label" "$conns" "$out")")
+wrk_run() { # wrk_run CONNECTIONS [wrk args...]: wrk's output
+  local conns=$1; shift
+  wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@"
 }
-summarize() { # summarize LABEL CONNECTIONS WRK_OUTPUT: a markdown table row
+figures() { # figures WRK_OUTPUT: "requests/s p50 p99 errors"
   local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$3")
-  p50=$(awk '$1 == "50%" { print $2 }' <<<"$3")
-  p99=$(awk '$1 == "99%" { print $2 }' <<<"$3")
-  errors=$(awk '/Non-2xx or 3xx/ { print $NF } /Socket errors/ { print }' <<<"$3" | paste -sd' ')
-  printf '| %s | %s | %s | %s | %s | %s |' "$1" "$2" "$rps" "$p50" "$p99" "${errors:-none}"
+  rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$1")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$1")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$1")
+  errors=$(awk '/Non-2xx or 3xx/ { print $NF " non-2xx" } /Socket errors/ { sub(/^ */, ""); print }' <<<"$1" | paste -sd' ')
+  echo "$rps $p50 $p99 ${errors:-none}"
+}
+measure() { # measure LABEL CONNECTIONS [wrk args...]: one wrk run, one table row
+  local label=$1 conns=$2 rps p50 p99 errors; shift 2
+  read -r rps p50 p99 errors <<<"$(figures "$(wrk_run "$conns" "$@")")"
+  rows+=("| $label | $conns | $rps | $p50 | $p99 | | | | $errors |")
+}
+compare() { # compare LABEL PATH APP_COOKIE REFERENCE_COOKIE: the app, then the reference
+  local label=$1 path=$2 rps p50 p99 errors ref_rps ref_p50 ref_p99 ref_errors ratio
+  read -r rps p50 p99 errors <<<"$(figures "$(wrk_run $connections -H "Cookie: $3" "$base$path")")"
+  read -r ref_rps ref_p50 ref_p99 ref_errors \
+    <<<"$(figures "$(wrk_run $connections -H "Cookie: $4" "$reference$path")")"
+  ratio=$(awk -v a="$rps" -v r="$ref_rps" 'BEGIN { if (r > 0) printf "%.2fx", a / r; else print "-" }')
+  [ "$ref_errors" = none ] || errors="$errors (reference: $ref_errors)"
+  rows+=("| $label | $connections | $rps | $p50 | $p99 | $ref_rps | $ref_p99 | $ratio | $errors |")
 }
 
-step "measuring (${seconds} s per row)"
+cat >"$work/sign-in.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "email=$owner_email&password=$password"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+LUA
+
+step "measuring (${seconds} s per row and server)"
 measure "GET /login (anonymous)" $connections "$base/login"
-measure "GET /profile (signed-in owner)" $connections -H "Cookie: $owner_cookie" "$base/profile"
-admin_view() { # admin_view LABEL PATH: one row for a view of the user table
-  measure "$1" $connections -H "Cookie: $admin_cookie" "$base$2"
+compare "GET /profile (signed-in owner)" "/profile" "$owner_cookie" "$owner_reference_cookie"
+admin_view() { # admin_view LABEL PATH: a view of the user table, app and reference
+  compare "$1" "$2" "$admin_cookie" "$admin_reference_cookie"
 }
 admin_view "GET /admin/users (page 1, newest first)" "/admin/users"
 admin_view "GET /admin/users?page=500" "/admin/users?sort=created_at&dir=desc&page=500"
-admin_view "GET /admin/users?status=LOCKED&page=50 (rare status)" "/admin/users?status=LOCKED&page=50"
+measure "GET /admin/users?status=LOCKED&page=50 (rare status)" $connections \
+  -H "Cookie: $admin_cookie" "$base/admin/users?status=LOCKED&page=50"
 admin_view "GET /admin/users?q=김민준 (1% match)" "/admin/users?q=%EA%B9%80%EB%AF%BC%EC%A4%80"
 admin_view "GET /admin/users?q=kim&sort=name (25% match)" "/admin/users?q=kim&sort=name"
 measure "POST /api/login (sign-in, bcrypt 12)" 8 -s "$work/sign-in.lua" "$base/api/login"
@@ -138,15 +206,30 @@ storm=$!
 sleep 2
 measure "GET /profile during 50 concurrent sign-ins" $connections -H "Cookie: $owner_cookie" "$base/profile"
 wait "$storm"
-rows+=("$(summarize "POST /api/login (the storm itself)" 50 "$(cat "$work/storm.txt")")")
+read -r rps p50 p99 errors <<<"$(figures "$(cat "$work/storm.txt")")"
+rows+=("| POST /api/login (the storm itself) | 50 | $rps | $p50 | $p99 | | | | $errors |")
 
 peak_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
 rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$server_pid/status")
 
+page_kb() { # page_kb URL COOKIE: the size of a page as sent uncompressed, in KB
+  curl -fsS -H "Cookie: $2" "$1" | wc -c | awk '{ printf "%.1f", $1 / 1024 }'
+}
+sizes="/profile $(page_kb "$base/profile" "$owner_cookie") KB (reference $(page_kb "$reference/profile" "$owner_reference_cookie") KB), /admin/users $(page_kb "$base/admin/users" "$admin_cookie") KB (reference $(page_kb "$reference/admin/users" "$admin_reference_cookie") KB)"
+
+if [ "${BENCH_SEED:-0}" = 1 ]; then
+  seed_line=$(SEED_USERS="$users" bash scripts/seed-bench.sh | tail -n1)
+else
+  seed_line="seed: not timed in this run (BENCH_SEED=1 bash scripts/bench.sh, or bash scripts/seed-bench.sh)"
+fi
+
 step "results ($(nproc) cores, $users owners, release build)"
-echo "| request | connections | requests/s | p50 | p99 | errors |"
-echo "|---|---|---|---|---|---|"
+echo "| request | connections | requests/s | p50 | p99 | reference requests/s | reference p99 | app/reference | errors |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "start-up to ready: ${startup_ms} ms"
 echo "server memory: idle after start-up $((idle_kb / 1024)) MB, peak $((peak_kb / 1024)) MB, at the end $((rss_kb / 1024)) MB"
+echo "pages as sent (uncompressed): $sizes"
+bash scripts/bundle-size.sh
+echo "$seed_line"

@@ -29,6 +29,8 @@ wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name user-
   "target/front/wasm32-unknown-unknown/$out_dir/user_service.wasm"
 
 if [ "$profile" = release ]; then
+  # A copy that keeps its function names, for scripts/bundle-size.sh (twiggy).
+  cp "$site/pkg/user-service_bg.wasm" target/front/user-service_bg.named.wasm
   step "shrinking the bundle with wasm-opt"
   wasm_opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -36,11 +38,13 @@ if [ "$profile" = release ]; then
 fi
 
 cp style/main.css "$site/pkg/user-service.css"
-# Compressed once here, not by the server on every request (it sends the .gz to browsers that
-# accept gzip). Quick for the debug bundle, smallest for the release one.
-level=$([ "$profile" = release ] && echo 9 || echo 1)
+# Compressed once here, not by the server on every request: it sends the .br to browsers that
+# accept brotli (all current ones), else the .gz. Quick for the debug bundle, smallest for the
+# release one.
+if [ "$profile" = release ]; then gzip_level=9 brotli_quality=11; else gzip_level=1 brotli_quality=4; fi
 for file in "$site"/pkg/*.wasm "$site"/pkg/*.js "$site"/pkg/*.css; do
-  gzip "-$level" --keep --force "$file"
+  gzip "-$gzip_level" --keep --force "$file"
+  brotli --quality="$brotli_quality" --keep --force --output="$file.br" "$file"
 done
 cp -R public/. "$site/"
 step "site ready in $site ($(du -h "$site/pkg/user-service_bg.wasm" | cut -f1) wasm)"

@@ -104,6 +104,11 @@ if [ "$have" != "$wanted" ]; then
 fi
 note "wasm-bindgen $wanted"
 
+# --- brotli, for the precompressed bundle (scripts/build-site.sh) -----------------------
+step "brotli"
+command -v brotli >/dev/null || apt_install brotli
+note "$(command -v brotli)"
+
 # --- npm packages (Playwright, wasm-opt) ------------------------------------------------
 step "npm packages in end2end/"
 (cd end2end && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,15 +1,20 @@
 //! The account service: owners sign up with their store and keep their profiles current;
 //! admins manage every account.
 //!
-//! One crate, two builds. `domain`, `error`, `components`, `pages`, `api` and `app` compile for
-//! both the server (`ssr`) and the browser bundle (`hydrate`); `server` (PostgreSQL, Redis,
-//! bcrypt, the HTTP stack) exists only in the server build.
+//! One crate, two builds. `domain`, `error`, `components`, `pages`, `page_data`, `api` and
+//! `app` compile for both the server (`ssr`) and the browser bundle (`hydrate`); `server`
+//! (PostgreSQL, Redis, bcrypt, the HTTP stack) exists only in the server build.
+
+// The user table's view is one deeply nested type (a row's cells and its action form), deeper
+// than the compiler's default limit for the browser build's hydration code.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod page_data;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

@@ -9,7 +9,16 @@ pub fn action_errors<T>(
 where
     T: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let fields = Signal::derive(move || error.get().and_then(|e| e.form_errors().cloned()));
+    // `value()` makes a new mapped signal each call: made once here, and read in place.
+    let value = action.value();
+    let error =
+        Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())));
+    let fields = Signal::derive(move || {
+        value.with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .and_then(|e| e.form_errors().cloned())
+        })
+    });
     (error, fields)
 }

@@ -28,7 +28,9 @@ pub fn Field(
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
-    let message = Memo::new(move |_| {
+    // Derived, not a memo: read a few times while the page renders, it is cheaper to work out
+    // again than a memo is to make and check (the server renders eight fields a profile page).
+    let message = Signal::derive(move || {
         errors.with(|e| {
             e.as_ref()
                 .and_then(|e| e.message_for(name).map(str::to_owned))
@@ -43,20 +45,17 @@ pub fn Field(
             .with(|e| e.as_ref().and_then(|e| e.value_of(name).map(str::to_owned)))
             .or_else(|| value.get())
     });
+    let has_error = move || message.with(Option::is_some);
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
+        move || match (hint.is_some(), has_error()) {
+            (true, true) => Some(format!("{hint_id} {error_id}")),
+            (true, false) => Some(hint_id.clone()),
+            (false, true) => Some(error_id.clone()),
+            (false, false) => None,
         }
     };
-    let invalid = move || message.get().map(|_| "true");
+    let invalid = move || has_error().then_some("true");
     let control = if multiline {
         view! {
             <textarea
@@ -93,14 +92,14 @@ pub fn Field(
         .into_any()
     };
     view! {
-        <div class="field" class:field-invalid=move || message.get().is_some()>
+        <div class="field" class:field-invalid=has_error>
             <label for=name>
                 {label}
                 {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
             {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
             {control}
-            <p class="field-error" id=error_id hidden=move || message.get().is_none()>
+            <p class="field-error" id=error_id hidden=move || !has_error()>
                 {move || message.get()}
             </p>
         </div>

@@ -39,7 +39,8 @@ impl LiveValidation {
             },
             false,
         );
-        let errors = Signal::derive(move || {
+        // A memo: each field of the form reads it, and it is worked out once per change.
+        let errors = Memo::new(move |_| {
             let touched = touched.get();
             let server = server.get();
             if touched.is_empty() {
@@ -61,7 +62,7 @@ impl LiveValidation {
             touched,
             checked,
             validate: StoredValue::new(Box::new(validate) as Validator),
-            errors,
+            errors: errors.into(),
         }
     }
 

@@ -6,6 +6,7 @@ use crate::{
     api::current_user,
     domain::{CurrentUser, NextPath, PASSWORD_CHANGE_REQUIRED_PAGE},
     error::AppError,
+    page_data::page_resource,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,7 @@ where
     F: Fn(CurrentUser) -> IV + Send + Sync + 'static,
     IV: IntoView + 'static,
 {
-    let user = Resource::new_blocking(|| (), |_| current_user());
+    let user = page_resource(|| (), |_| current_user());
     let location = use_location();
     let children = StoredValue::new(children);
     view! {

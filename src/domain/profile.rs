@@ -1,4 +1,4 @@
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Role;
@@ -35,12 +35,19 @@ pub fn korea_time() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
 }
 
-/// A moment as owners read it, in Korea time, e.g. `2026-11-25 14:03`.
+/// A moment as owners read it, in Korea time, e.g. `2026-11-25 14:03`. Written out by hand
+/// rather than with a `strftime` pattern: the user table formats forty a page, and chrono's
+/// pattern machinery is also a good part of the browser bundle's date code.
 pub fn format_kst(moment: &DateTime<Utc>) -> String {
-    moment
-        .with_timezone(&korea_time())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    let local = moment.with_timezone(&korea_time());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute()
+    )
 }
 
 #[cfg(test)]

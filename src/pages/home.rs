@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{api::current_user, components::ErrorPage};
+use crate::{api::current_user, components::ErrorPage, page_data::page_resource};
 
 /// `/` sends each visitor where they belong: owners to their profile, admins to the user
 /// table, everyone else to sign-in.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| current_user());
+    let user = page_resource(|| (), |_| current_user());
     view! {
         <Suspense>
             {move || Suspend::new(async move {

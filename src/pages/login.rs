@@ -7,6 +7,7 @@ use crate::{
     components::{action_errors, ErrorPage, Field, FormAlert, Notice},
     domain::NextPath,
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Signs in with e-mail and password, then goes to `next` (a local path only) or the user's
@@ -98,7 +99,7 @@ fn login_notice(notice: &str) -> Option<String> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| current_user());
+    let user = page_resource(|| (), |_| current_user());
     let query = use_query_map();
     let next = move || {
         query

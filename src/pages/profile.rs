@@ -14,6 +14,7 @@ use crate::{
         Profile,
     },
     error::AppError,
+    page_data::page_resource,
 };
 
 /// The signed-in user's profile and store.
@@ -167,7 +168,7 @@ fn ProfileContent() -> impl IntoView {
             .and_then(|s| saved_message(&s))
             .map(str::to_owned)
     });
-    let profile = Resource::new_blocking(
+    let profile = page_resource(
         move || {
             (
                 update_owner.version().get(),

@@ -6,6 +6,7 @@ use crate::{
     components::{action_errors, Access, AccountNav, ErrorPage, FormAlert, Notice, RequireSignIn},
     domain::{format_kst, OpenSession},
     error::AppError,
+    page_data::page_resource,
 };
 
 /// The signed-in user's open sessions, this browser's first.
@@ -105,7 +106,7 @@ fn SessionsContent() -> impl IntoView {
             .and_then(|e| ended_message(&e))
             .map(str::to_owned)
     });
-    let sessions = Resource::new_blocking(
+    let sessions = page_resource(
         move || (end_one.version().get(), end_others.version().get()),
         |_| list_sessions(),
     );

@@ -10,6 +10,7 @@ use crate::{
         COMMON_INDUSTRIES,
     },
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Creates an owner (ACTIVE) with their store in one transaction and signs them in.
@@ -43,7 +44,7 @@ fn check_signup(input: &SignupInput) -> FieldErrors {
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| current_user());
+    let user = page_resource(|| (), |_| current_user());
     view! {
         <Title text="회원가입"/>
         <Suspense>

@@ -6,6 +6,7 @@ use crate::{
     components::{action_errors, ErrorPage, Field, FormAlert},
     domain::EmailConfirmation,
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Confirms the signed-in user's address (or new address) with the code from the mail.
@@ -95,7 +96,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
 /// The page a mail's link opens: what it will do, and one button to do it.
 #[component]
 fn ConfirmLink(token: String) -> impl IntoView {
-    let described = Resource::new_blocking(
+    let described = page_resource(
         {
             let token = token.clone();
             move || token.clone()

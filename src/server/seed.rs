@@ -5,7 +5,7 @@
 //! Every seeded owner's password is `SEED_PASSWORD` (one bcrypt hash shared by all: hashing a
 //! million passwords would take days).
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
@@ -186,8 +186,19 @@ impl Generator {
     }
 }
 
-pub async fn seed(db: &PgPool, users: u64, password_hash: &str) -> anyhow::Result<()> {
-    let mut generator = Generator {
+/// How long each part of a seed took.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedTimes {
+    /// Generating the owners and writing them (COPY).
+    pub rows: std::time::Duration,
+    /// Building the indexes and constraints that were set aside.
+    pub indexes: std::time::Duration,
+    /// `VACUUM ANALYZE` of both tables.
+    pub vacuum: std::time::Duration,
+}
+
+pub async fn seed(db: &PgPool, users: u64, password_hash: &str) -> anyhow::Result<SeedTimes> {
+    let generator = Generator {
         rng: StdRng::from_os_rng(),
         taken_phones: sqlx::query_scalar("SELECT phone_number FROM users")
             .fetch_all(db)
@@ -207,9 +218,13 @@ pub async fn seed(db: &PgPool, users: u64, password_hash: &str) -> anyhow::Resul
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} owners ({per_sec}, {eta} left)")
             .context("progress bar template")?,
     );
+    // Log lines (a slow statement, say) are written above the bar, not into it.
+    let _logs = super::telemetry::log_above(&progress);
+    let started = Instant::now();
     // One transaction: a seed either lands whole, with every index, or not at all. Large
-    // seeds drop the secondary indexes first and build them once at the end, several times
-    // faster than updating them row by row (the unique ones stay, and keep checking).
+    // seeds set the indexes (the unique ones too) and the stores' foreign key aside first and
+    // build each once at the end, several times faster than maintaining them row by row; the
+    // rebuilt unique indexes and the re-added key check every row then.
     let mut tx = db.begin().await?;
     sqlx::query("ALTER TABLE users DISABLE TRIGGER users_search_text")
         .execute(&mut *tx)
@@ -217,44 +232,50 @@ pub async fn seed(db: &PgPool, users: u64, password_hash: &str) -> anyhow::Resul
     sqlx::query("ALTER TABLE stores DISABLE TRIGGER stores_search_text")
         .execute(&mut *tx)
         .await?;
-    let rebuild: Vec<(String, String)> = if users >= 100_000 {
-        sqlx::query_as(
-            "SELECT indexname, indexdef FROM pg_indexes
-             WHERE schemaname = current_schema() AND tablename IN ('users', 'stores')
-               AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'",
-        )
-        .fetch_all(&mut *tx)
-        .await?
+    let set_aside = if users >= 100_000 {
+        SetAside::take_down(&mut tx).await?
     } else {
-        Vec::new()
+        SetAside::default()
     };
-    for (name, _) in &rebuild {
-        sqlx::query(&format!("DROP INDEX \"{name}\""))
-            .execute(&mut *tx)
-            .await?;
-    }
+    // The owners are made on a thread of their own while the previous batch is being written:
+    // PostgreSQL parses and stores one batch as the next is generated.
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<(usize, Vec<u8>, Vec<u8>)>(2);
+    let password_hash = password_hash.to_owned();
+    let producer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut generator = generator;
+        let mut made = 0u64;
+        while made < users {
+            let size = (users - made).min(BATCH as u64) as usize;
+            let (users_csv, stores_csv) = generator.batch(size, &password_hash)?;
+            if batches
+                .blocking_send((size, users_csv, stores_csv))
+                .is_err()
+            {
+                // The writer stopped (its error is the one reported).
+                return Ok(());
+            }
+            made += size as u64;
+        }
+        Ok(())
+    });
     let mut written = 0u64;
-    while written < users {
-        let batch = (users - written).min(BATCH as u64) as usize;
-        let (users_csv, stores_csv) = generator.batch(batch, password_hash)?;
+    while let Some((size, users_csv, stores_csv)) = incoming.recv().await {
         copy_batch(&mut tx, users_csv, stores_csv).await?;
-        written += batch as u64;
+        written += size as u64;
         progress.set_position(written);
     }
+    producer.await.context("the owner generator stopped")??;
     progress.finish();
-    if !rebuild.is_empty() {
-        let indexing = ProgressBar::new(rebuild.len() as u64);
+    let rows = started.elapsed();
+    let started = Instant::now();
+    if !set_aside.is_empty() {
+        let indexing = ProgressBar::new(set_aside.len() as u64);
         indexing.set_style(
             ProgressStyle::with_template("{spinner} rebuilding indexes {pos}/{len} ({elapsed})")
                 .context("progress bar template")?,
         );
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-            .execute(&mut *tx)
-            .await?;
-        for (_, definition) in &rebuild {
-            sqlx::query(definition).execute(&mut *tx).await?;
-            indexing.inc(1);
-        }
+        let _logs = super::telemetry::log_above(&indexing);
+        set_aside.restore(&mut tx, || indexing.inc(1)).await?;
         indexing.finish();
     }
     sqlx::query("ALTER TABLE users ENABLE TRIGGER users_search_text")
@@ -266,10 +287,81 @@ pub async fn seed(db: &PgPool, users: u64, password_hash: &str) -> anyhow::Resul
     tx.commit()
         .await
         .context("cannot commit the seeded owners")?;
+    let indexes = started.elapsed();
+    let started = Instant::now();
     // Fresh statistics for the planner, and a visibility map for index-only scans.
     sqlx::query("VACUUM ANALYZE users").execute(db).await?;
     sqlx::query("VACUUM ANALYZE stores").execute(db).await?;
-    Ok(())
+    Ok(SeedTimes {
+        rows,
+        indexes,
+        vacuum: started.elapsed(),
+    })
+}
+
+/// The indexes (all but the primary keys) and the foreign keys of `users` and `stores`, as
+/// the statements that drop them and build them again.
+#[derive(Default)]
+struct SetAside {
+    /// (drop, create) for each index.
+    indexes: Vec<(String, String)>,
+    /// (drop, add) for each foreign key.
+    foreign_keys: Vec<(String, String)>,
+}
+
+impl SetAside {
+    async fn take_down(tx: &mut sqlx::PgConnection) -> anyhow::Result<Self> {
+        // Primary keys stay (the foreign keys of other tables point at them), and so do
+        // indexes that back a constraint, which DROP INDEX cannot remove.
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+             FROM pg_index i
+             WHERE i.indrelid IN ('users'::regclass, 'stores'::regclass) AND NOT i.indisprimary
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let foreign_keys: Vec<(String, String)> = sqlx::query_as(
+            "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+                    format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+                           pg_get_constraintdef(oid))
+             FROM pg_constraint
+             WHERE contype = 'f' AND conrelid IN ('users'::regclass, 'stores'::regclass)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (drop, _) in foreign_keys.iter().chain(&indexes) {
+            sqlx::query(drop).execute(&mut *tx).await?;
+        }
+        Ok(Self {
+            indexes,
+            foreign_keys,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.indexes.len() + self.foreign_keys.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Builds the indexes, then adds the foreign keys back (each checked in one pass).
+    async fn restore(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        mut done_one: impl FnMut(),
+    ) -> anyhow::Result<()> {
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+            .execute(&mut *tx)
+            .await?;
+        for (_, create) in self.indexes.iter().chain(&self.foreign_keys) {
+            sqlx::query(create).execute(&mut *tx).await?;
+            done_one();
+        }
+        Ok(())
+    }
 }
 
 impl Generator {
@@ -327,6 +419,12 @@ impl Generator {
             let created = created_at.to_rfc3339();
             let last_login = last_login_at.map(|t| t.to_rfc3339()).unwrap_or_default();
             let updated = last_login_at.unwrap_or(created_at).to_rfc3339();
+            // Nine in ten confirmed their address, most within the hour they signed up.
+            let verified = if self.rng.random_range(0..10) < 9 {
+                (created_at + Duration::minutes(self.rng.random_range(1..90))).to_rfc3339()
+            } else {
+                String::new()
+            };
             users.write_record([
                 id.to_string().as_str(),
                 &name,
@@ -339,6 +437,7 @@ impl Generator {
                 &created,
                 &updated,
                 &search,
+                &verified,
             ])?;
             stores.write_record([
                 id.to_string().as_str(),
@@ -368,7 +467,8 @@ async fn copy_batch(
     let mut copy = tx
         .copy_in_raw(
             "COPY users (id, name, phone_number, email, password_hash, role, status, last_login_at,
-                         created_at, updated_at, search_text) FROM STDIN (FORMAT csv)",
+                         created_at, updated_at, search_text, email_verified_at)
+             FROM STDIN (FORMAT csv)",
         )
         .await?;
     copy.send(users).await?;

@@ -101,15 +101,18 @@ async fn current_user_tells_nothing_to_anonymous_callers() {
 }
 
 #[tokio::test]
-async fn the_bundle_goes_out_precompressed_and_a_missing_file_is_not_found() {
-    // The bundle as scripts/build-site.sh leaves it, with its .gz beside.
+async fn the_bundle_goes_out_precompressed_brotli_or_gzip_and_a_missing_file_is_not_found() {
+    // The bundle as scripts/build-site.sh leaves it, with its .gz and .br beside. The server
+    // sends the chosen file as it is, so these bytes stand in for the brotli stream.
     let script = "console.log('안녕하세요');\n".repeat(200);
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     std::io::Write::write_all(&mut gzip, script.as_bytes()).unwrap();
     let compressed = gzip.finish().unwrap();
+    let brotli: &[u8] = b"the .br file, sent as is";
     let site = TestSite::with_bundle(&[
         ("user-service.js", script.as_bytes()),
         ("user-service.js.gz", &compressed),
+        ("user-service.js.br", brotli),
     ]);
     let app = spawn_app_with(AppOptions {
         site_root: Some(site.path()),
@@ -126,7 +129,16 @@ async fn the_bundle_goes_out_precompressed_and_a_missing_file_is_not_found() {
         .await
         .unwrap();
     let plain = raw.get(&url).send().await.unwrap();
+    let brotli_response = raw
+        .get(&url)
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
 
+    assert_eq!(brotli_response.status().as_u16(), 200);
+    assert_eq!(brotli_response.headers()["content-encoding"], "br");
+    assert_eq!(brotli_response.bytes().await.unwrap(), brotli);
     assert_eq!(gzipped.status().as_u16(), 200);
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
     assert_eq!(gzipped.bytes().await.unwrap(), compressed);

@@ -9,6 +9,7 @@ use crate::{
         format_kst,
     },
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Admin actions, newest first, 50 a page.
@@ -41,7 +42,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditLog() -> impl IntoView {
     let query = use_query_map();
-    let log = Resource::new_blocking(
+    let log = page_resource(
         move || query.with(|q| q.get("page").unwrap_or_default()),
         audit_log,
     );

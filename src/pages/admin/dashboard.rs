@@ -1,3 +1,4 @@
+use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -6,6 +7,7 @@ use crate::{
     components::{Access, ErrorPage, RequireSignIn},
     domain::admin::{group_digits, Dashboard},
     error::AppError,
+    page_data::page_resource,
 };
 
 /// Counts by status and role, sign-ups per day for 30 days, the latest admin actions.
@@ -31,7 +33,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn DashboardContent() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_dashboard());
+    let data = page_resource(|| (), |_| load_dashboard());
     view! {
         <main class="page page-wide">
             <h1>"대시보드"</h1>
@@ -127,12 +129,12 @@ fn SignupChart(signups: Vec<(chrono::NaiveDate, u64)>) -> impl IntoView {
                         let (label_x, anchor) = if last { (x + slot * 0.7, "end") } else { (x + slot * 0.35, "middle") };
                         let label = (i % 5 == 0 || last).then(|| view! {
                             <text x=label_x y=HEIGHT - 6.0 class="tick" text-anchor=anchor>
-                                {day.format("%m/%d").to_string()}
+                                {format!("{:02}/{:02}", day.month(), day.day())}
                             </text>
                         });
                         view! {
                             <rect x=x y=HEIGHT - BOTTOM - h width=slot * 0.7 height=h class="bar">
-                                <title>{format!("{}: {}명", day.format("%Y-%m-%d"), group_digits(*n))}</title>
+                                <title>{format!("{day}: {}명", group_digits(*n))}</title>
                             </rect>
                             {label}
                         }

@@ -9,6 +9,7 @@ use crate::{
     components::{action_errors, FormAlert},
     domain::{admin::RecoveryCode, format_kst},
     error::AppError,
+    page_data::{page_resource, AsciiJson},
 };
 
 /// Issues a recovery code (valid 12 hours, replacing any earlier one) and comes back to the
@@ -67,12 +68,12 @@ pub async fn require_password_change(
 }
 
 /// The recovery code the page's URL names (`?recovery=`), fetched once per page.
-pub type ShownRecoveryCode = Resource<Result<Option<RecoveryCode>, AppError>>;
+pub type ShownRecoveryCode = Resource<Result<Option<RecoveryCode>, AppError>, AsciiJson>;
 
 pub fn shown_recovery_code() -> ShownRecoveryCode {
     let params = use_params_map();
     let query = use_query_map();
-    Resource::new_blocking(
+    page_resource(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),

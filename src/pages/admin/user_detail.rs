@@ -11,6 +11,7 @@ use crate::{
     components::{Access, ErrorPage, FormAlert, RequireSignIn},
     domain::{admin::UserDetail, format_kst},
     error::AppError,
+    page_data::page_resource,
 };
 
 /// One user: their details, store, open sessions and audit history.
@@ -43,7 +44,7 @@ fn Detail(recovery: ShownRecoveryCode) -> impl IntoView {
     let params = use_params_map();
     let actions = UserActions::new();
     let require = ServerAction::<RequirePasswordChange>::new();
-    let detail = Resource::new_blocking(
+    let detail = page_resource(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),

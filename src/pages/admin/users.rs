@@ -10,6 +10,7 @@ use crate::{
         format_kst, Role, SortKey, UserQuery, UserQueryParams, UserStatus,
     },
     error::AppError,
+    page_data::page_resource,
 };
 
 /// One page of the user table. Takes the URL's parameters as they came; any that make no
@@ -39,7 +40,7 @@ fn UserTable() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|name| p.get(name))));
     let actions = UserActions::new();
-    let page = Resource::new_blocking(
+    let page = page_resource(
         move || (query.get(), actions.version()),
         |(query, _)| list_users(UserQueryParams::from(&query)),
     );
@@ -210,7 +211,7 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                             let href = format!("/admin/users/{}", row.id);
                             let label = format!("{} ({})", row.name, row.email);
                             view! {
-                                <tr data-user-id=row.id.to_string()>
+                                <tr>
                                     <td>
                                         <input
                                             type="checkbox"
@@ -225,7 +226,7 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                                         {row.email.clone()}
                                         {(!row.email_verified).then(|| view! { " " <span class="badge badge-warn">"미인증"</span> })}
                                     </td>
-                                    <td class="nowrap">{row.phone_number.clone()}</td>
+                                    <td>{row.phone_number.clone()}</td>
                                     <td>{row.role.label()}</td>
                                     <td>
                                         <span class=format!("status status-{}", row.status.as_str().to_lowercase())>{row.status.label()}</span>
@@ -233,8 +234,8 @@ fn Results(page: UserPage, actions: UserActions) -> impl IntoView {
                                     </td>
                                     <td>{row.store_name.clone().unwrap_or_default()}</td>
                                     <td>{row.industry.clone().unwrap_or_default()}</td>
-                                    <td class="nowrap">{format_kst(&row.created_at)}</td>
-                                    <td class="nowrap">{row.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "-".to_owned())}</td>
+                                    <td>{format_kst(&row.created_at)}</td>
+                                    <td>{row.last_login_at.as_ref().map(format_kst).unwrap_or_else(|| "-".to_owned())}</td>
                                     <td>
                                         <UserActionForms actions user_id=row.id status=row.status role=row.role label/>
                                     </td>
