@@ -30,38 +30,43 @@ where
     let user = page_resource(|| (), |_| current_user());
     let location = use_location();
     let children = StoredValue::new(children);
+    // One `Suspend`, not a closure that makes one: the server walks a suspense's children more
+    // than once before it renders them (to find every resource to wait for), and a closure
+    // would build the page anew each time, with new resources and their queries. The user is
+    // read once per page (its source never changes), so nothing here needs to re-run.
+    let gate = Suspend::new(async move {
+        match user.await {
+            // An admin asked for a new password: only the password form opens.
+            Ok(Some(user))
+                if user.must_change_password
+                    && location.pathname.get_untracked() != "/profile/password" =>
+            {
+                view! { <Redirect path=PASSWORD_CHANGE_REQUIRED_PAGE/> }.into_any()
+            }
+            Ok(Some(user)) if access == Access::SignedIn || user.is_admin() => {
+                let content = children.with_value(|children| children(user.clone()));
+                view! { <SiteHeader user/> {content} }.into_any()
+            }
+            Ok(Some(user)) => {
+                view! { <SiteHeader user/> <ErrorPage error=AppError::Forbidden/> }.into_any()
+            }
+            Ok(None) => {
+                let search = location.search.get_untracked();
+                let mut here = location.pathname.get_untracked();
+                if !search.is_empty() {
+                    here = format!("{here}?{search}");
+                }
+                let login = NextPath::parse(&here)
+                    .map(|next| next.login_url())
+                    .unwrap_or_else(|| "/login".to_owned());
+                view! { <Redirect path=login/> }.into_any()
+            }
+            Err(error) => view! { <ErrorPage error/> }.into_any(),
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"불러오는 중…"</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    // An admin asked for a new password: only the password form opens.
-                    Ok(Some(user))
-                        if user.must_change_password
-                            && location.pathname.get_untracked() != "/profile/password" =>
-                    {
-                        view! { <Redirect path=PASSWORD_CHANGE_REQUIRED_PAGE/> }.into_any()
-                    }
-                    Ok(Some(user)) if access == Access::SignedIn || user.is_admin() => {
-                        let content = children.with_value(|children| children(user.clone()));
-                        view! { <SiteHeader user/> {content} }.into_any()
-                    }
-                    Ok(Some(user)) => {
-                        view! { <SiteHeader user/> <ErrorPage error=AppError::Forbidden/> }.into_any()
-                    }
-                    Ok(None) => {
-                        let search = location.search.get_untracked();
-                        let mut here = location.pathname.get_untracked();
-                        if !search.is_empty() {
-                            here = format!("{here}?{search}");
-                        }
-                        let login = NextPath::parse(&here)
-                            .map(|next| next.login_url())
-                            .unwrap_or_else(|| "/login".to_owned());
-                        view! { <Redirect path=login/> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
-            })}
+            {gate}
         </Suspense>
     }
 }
