@@ -388,7 +388,12 @@ async fn malformed_api_requests_never_cause_a_server_error_a_page_or_a_change() 
         .unwrap();
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let before = api_snapshot(&app).await;
-    let client = reqwest::Client::new();
+    // A fresh connection per request: the server may close one after answering without reading
+    // a large body (a refused credential, say), and a reused one would then fail the next send.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let secret = crate::helpers::TEST_SERVICE_SECRET;
     let grant_types = [
         "password",
