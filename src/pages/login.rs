@@ -59,8 +59,8 @@ pub async fn login(
         {
             Ok(signed_in) => {
                 let user = signed_in.user;
-                session.log_in(&user).await?;
-                if !auth::still_has_access(&state, &user).await? {
+                session.log_in(&user, signed_in.access).await?;
+                if !auth::still_has_access(&state, &user, Some(&signed_in.password_hash)).await? {
                     session.log_out().await?;
                     return Err(AppError::Form(kept(FormErrors::new(SIGN_IN_FAILED))));
                 }

@@ -114,17 +114,24 @@ pub async fn revoke(
 }
 
 /// Revokes the user's access right after the commit that wrote `job` (the same revocation,
-/// queued in the outbox). If Redis fails now, the error is returned and the outbox worker
-/// revokes later; no committed change is left without its revocation.
+/// queued in the outbox), and returns the new version and how many sessions ended. If Redis
+/// fails now, the change stands (it is committed: the caller answers as usual) and the outbox
+/// worker revokes as soon as Redis answers again: `None`.
 pub async fn revoke_committed(
     state: &AppState,
     user_id: Uuid,
     job: Pending,
-) -> Result<(AccessVersion, usize), ServerError> {
-    let revoked = revoke(state, user_id).await?;
+) -> Option<(AccessVersion, usize)> {
+    let revoked = match revoke(state, user_id).await {
+        Ok(revoked) => revoked,
+        Err(error) => {
+            tracing::warn!(user_id = %user_id, error = ?error, "revocation left to the outbox worker");
+            return None;
+        }
+    };
     if let Err(error) = job.done(state).await {
         // Done twice at worst: the worker repeats it, which ends the same sessions again.
         tracing::warn!(error = ?error, "a done revocation could not be marked done");
     }
-    Ok(revoked)
+    Some(revoked)
 }

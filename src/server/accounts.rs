@@ -57,7 +57,9 @@ pub async fn sign_up(
         role: Role::Owner,
         must_change_password: false,
     };
-    session.log_in(&user).await?;
+    // A new account: no change of its access can have happened yet.
+    let access = state.access.for_new_session(id).await?;
+    session.log_in(&user, access).await?;
     devices::remember_browser(state, id, &session.client()).await?;
     Ok(user)
 }
@@ -136,7 +138,11 @@ pub async fn change_password(
     let revocation =
         users::set_password(&mut tx, &account, &hash, notices::PasswordChange::ByOwner).await?;
     tx.commit().await?;
-    let (version, ended) = access::revoke_committed(state, user.id, revocation).await?;
+    let Some((version, ended)) = access::revoke_committed(state, user.id, revocation).await else {
+        // The password is changed; the outbox worker ends every session, this one too, once
+        // Redis answers again (then the new password signs in).
+        return Ok(());
+    };
     let user = CurrentUser {
         must_change_password: false,
         ..user.clone()
@@ -144,7 +150,7 @@ pub async fn change_password(
     session.continue_after_revocation(&user, version).await?;
     // An admin's change that committed just before ours: this session must not keep the old
     // role or status.
-    if !auth::still_has_access(state, &user).await? {
+    if !auth::still_has_access(state, &user, Some(&hash)).await? {
         session.log_out().await?;
         return Err(AppError::Unauthenticated);
     }
@@ -174,8 +180,12 @@ pub async fn withdraw(
     )
     .await?;
     let revocation = users::withdraw(&state.db, user.id).await?;
-    access::revoke_committed(state, user.id, revocation).await?;
-    session.log_out().await?;
+    access::revoke_committed(state, user.id, revocation).await;
+    // The withdrawal stands whatever happens here: the revocation above (or the outbox
+    // worker's) ends this session too.
+    if let Err(error) = session.log_out().await {
+        tracing::warn!(user_id = %user.id, error = ?error, "the withdrawn session ends by revocation");
+    }
     tracing::info!(user_id = %user.id, "owner withdrew");
     Ok(())
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     access,
     audit::{self, Change},
-    outbox,
+    one_time_codes, outbox,
     state::AppState,
 };
 use crate::{
@@ -503,7 +503,10 @@ async fn apply(
         .await?;
     let after = change.after.clone();
     audit::record(&mut tx, actor, change).await?;
+    // Taking access away also cancels every code sent before (a pending address change among
+    // them): nothing from before the change may change the account afterwards.
     let revocation = if end_sessions {
+        one_time_codes::void_all(&mut tx, user_id).await?;
         Some(outbox::queue_revocation(&mut tx, user_id).await?)
     } else {
         None
@@ -511,7 +514,7 @@ async fn apply(
     tx.commit().await?;
     tracing::info!(actor = %actor.id, target = %user_id, action = action.as_str(), after = ?after, "admin action");
     if let Some(revocation) = revocation {
-        access::revoke_committed(state, user_id, revocation).await?;
+        access::revoke_committed(state, user_id, revocation).await;
     }
     Ok(())
 }
@@ -527,10 +530,10 @@ pub async fn end_sessions(
         .fetch_optional(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    // The record is written in the transaction first and committed once the sessions are gone:
-    // no record without the action, and no action whose record could not be written.
-    let mut tx = state.db.begin().await?;
+    // The sessions end first (with no transaction open: ending tokens needs a connection of
+    // its own), then the record says how many: no record without the action.
     let (_, ended) = access::revoke(state, user_id).await?;
+    let mut tx = state.db.begin().await?;
     audit::record(
         &mut tx,
         actor,

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     domain::{
         admin::{AuditAction, RecoveryCode},
-        CurrentUser, OneTimeCode, UserStatus,
+        CurrentUser, OneTimeCode, Role, UserStatus,
     },
     error::AppError,
 };
@@ -34,29 +34,37 @@ struct ToShow {
     expires_at: DateTime<Utc>,
 }
 
-fn key(handle: &str) -> String {
-    format!("recovery_code:{handle}")
+/// Under the issuing admin's id: only they can even name the key, so reading it once
+/// (GETDEL) can never be spent by anyone else.
+fn key(admin_id: Uuid, handle: &str) -> String {
+    format!("recovery_code:{admin_id}:{handle}")
 }
 
-/// The user's e-mail and status, under the row lock the change needs.
+pub const NOT_FOR_ADMINS: &str =
+    "관리자 계정에는 복구 코드를 발급할 수 없습니다. 관리자는 명령줄의 set-password로 복구합니다.";
+
+/// The user's e-mail, role and status, under the row lock the change needs.
 async fn target(
     tx: &mut sqlx::PgConnection,
     user_id: Uuid,
-) -> Result<(String, UserStatus, bool), AppError> {
-    let row: Option<(String, String, bool)> = sqlx::query_as(
-        "SELECT email, status, must_change_password FROM users WHERE id = $1 FOR UPDATE",
+) -> Result<(String, Role, UserStatus, bool), AppError> {
+    let row: Option<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT email, role, status, must_change_password FROM users WHERE id = $1 FOR UPDATE",
     )
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (email, status, must_change) = row.ok_or(AppError::NotFound)?;
+    let (email, role, status, must_change) = row.ok_or(AppError::NotFound)?;
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| ServerError::from(sqlx::Error::Decode(e.to_string().into())))?;
     let status = status
         .parse::<UserStatus>()
         .map_err(|e| ServerError::from(sqlx::Error::Decode(e.to_string().into())))?;
     if status == UserStatus::Withdrawn {
         return Err(refused(WITHDRAWN_IS_FINAL));
     }
-    Ok((email, status, must_change))
+    Ok((email, role, status, must_change))
 }
 
 /// Issues a recovery code for `user_id` (replacing an earlier one), audited; returns the handle
@@ -67,7 +75,11 @@ pub async fn issue_recovery_code(
     user_id: Uuid,
 ) -> Result<String, AppError> {
     let mut tx = state.db.begin().await?;
-    let (email, _, _) = target(&mut tx, user_id).await?;
+    let (email, role, _, _) = target(&mut tx, user_id).await?;
+    // One admin must not be able to take over another's account (and act in their name).
+    if role == Role::Admin {
+        return Err(refused(NOT_FOR_ADMINS));
+    }
     let issued = one_time_codes::issue(&mut tx, user_id, Purpose::AdminRecovery, None).await?;
     audit::record(
         &mut tx,
@@ -92,7 +104,7 @@ pub async fn issue_recovery_code(
     state
         .redis
         .set::<(), _, _>(
-            key(&handle),
+            key(actor.id, &handle),
             json,
             Some(Expiration::EX(SHOW_WITHIN_SECONDS)),
             None,
@@ -118,21 +130,15 @@ pub async fn take_recovery_code(
     }
     let stored: Option<String> = state
         .redis
-        .get(key(handle))
+        .getdel(key(actor.id, handle))
         .await
         .map_err(ServerError::from)?;
     let Some(shown) = stored
         .and_then(|json| serde_json::from_str::<ToShow>(&json).ok())
         .filter(|shown| shown.admin_id == actor.id && shown.user_id == user_id)
     else {
-        // Not theirs to see: left where it is for the admin who issued it.
         return Ok(None);
     };
-    state
-        .redis
-        .del::<(), _>(key(handle))
-        .await
-        .map_err(ServerError::from)?;
     Ok(Some(RecoveryCode {
         code: OneTimeCode::display(&shown.code),
         expires_at: shown.expires_at,
@@ -148,7 +154,7 @@ pub async fn require_password_change(
     required: bool,
 ) -> Result<bool, AppError> {
     let mut tx = state.db.begin().await?;
-    let (email, _, current) = target(&mut tx, user_id).await?;
+    let (email, _, _, current) = target(&mut tx, user_id).await?;
     if current == required {
         return Ok(false);
     }

@@ -57,6 +57,29 @@ pub async fn forget_personal_data(tx: &mut PgConnection, user_id: Uuid) -> Resul
     Ok(())
 }
 
+/// How the audit log names a change made from the command line (`user-service set-password`).
+pub const OPERATOR: &str = "운영자 (명령줄)";
+
+/// Records a change made from the command line, which has no admin account behind it.
+pub async fn record_by_operator(
+    tx: &mut PgConnection,
+    change: Change<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO admin_audit_log (actor_id, actor_email, target_id, target_email, action, before, after)
+         VALUES (NULL, $1, $2, $3, $4, $5, $6)",
+    )
+    .bind(OPERATOR)
+    .bind(change.target_id)
+    .bind(change.target_email)
+    .bind(change.action.as_str())
+    .bind(change.before)
+    .bind(change.after)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct AuditRow {
     id: Uuid,

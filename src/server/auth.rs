@@ -6,6 +6,7 @@ use secrecy::SecretString;
 use chrono::{DateTime, Utc};
 
 use super::{
+    access::AccessVersion,
     client::Client,
     context::{app_state, user_session},
     devices::{self, KnownDevice},
@@ -34,15 +35,23 @@ impl From<sqlx::Error> for SignInError {
     }
 }
 
-/// A sign-in that passed: who, and the known browser it came from (if it is one).
+/// A sign-in that passed: who, the known browser it came from (if it is one), and what the
+/// account was when the password was checked (see [`still_has_access`]).
 pub struct SignedIn {
     pub user: CurrentUser,
     pub device: Option<KnownDevice>,
+    /// The user's access version, read before the password was checked: a revocation that
+    /// lands while it is being checked (a password reset, say) leaves the new session behind.
+    pub access: AccessVersion,
+    /// The hash the password matched.
+    pub password_hash: String,
 }
 
 /// Checks an e-mail and password from a browser that may hold a device token. The same bcrypt
 /// work is done whether the account exists, the password is wrong, the account may not sign in
-/// or the attempt is refused by a lock, so timing reveals nothing.
+/// or the attempt is refused by a lock; that work (a quarter of a second) dwarfs the few
+/// lookups only a known account adds (its device, access version and counts, well under a
+/// millisecond), which the timing test measures.
 /// Every attempt is logged with its result, reason and client address; never the password.
 #[tracing::instrument(
     name = "sign in",
@@ -62,6 +71,14 @@ pub async fn validate_credentials(
             .await?
             .filter(|device| device.user_id == stored.id),
         _ => None,
+    };
+    let access = match &stored {
+        Some(stored) => state
+            .access
+            .for_new_session(stored.id)
+            .await
+            .map_err(ServerError::from)?,
+        None => AccessVersion::initial(),
     };
     let hash = stored.as_ref().map(|s| s.password_hash.clone());
     let password_matches = state.hasher.verify(password, hash).await?;
@@ -121,23 +138,31 @@ pub async fn validate_credentials(
             must_change_password: stored.must_change_password,
         },
         device,
+        access,
+        password_hash: stored.password_hash,
     })
 }
 
-/// Whether the account still has the role `user` records and may be signed in (ACTIVE, or
-/// under an automatic lock, which refuses only unknown browsers). Asked once a new or renewed
-/// session is filed under the user: an admin's change that committed while the password was
-/// being checked ended every session but this one, which did not exist yet.
-pub async fn still_has_access(state: &AppState, user: &CurrentUser) -> Result<bool, ServerError> {
-    let row: Option<(String, String, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT role, status, locked_until FROM users WHERE id = $1")
+/// Whether the account still has the role `user` records, may keep its sessions (see
+/// `lockout::may_keep_access`), and, when given, still has the password hash that was checked.
+/// Asked once a new or renewed session is filed under the user: a change that committed while
+/// the password was being checked (an admin's lock, a password reset) ended every session but
+/// this one, which did not exist yet.
+pub async fn still_has_access(
+    state: &AppState,
+    user: &CurrentUser,
+    checked_hash: Option<&str>,
+) -> Result<bool, ServerError> {
+    let row: Option<(String, String, Option<DateTime<Utc>>, String)> =
+        sqlx::query_as("SELECT role, status, locked_until, password_hash FROM users WHERE id = $1")
             .bind(user.id)
             .fetch_optional(&state.db)
             .await?;
-    Ok(row.is_some_and(|(role, status, locked_until)| {
+    Ok(row.is_some_and(|(role, status, locked_until, hash)| {
+        let status = status.parse::<UserStatus>().ok();
         role == user.role.as_str()
-            && (status == UserStatus::Active.as_str()
-                || (status == UserStatus::Locked.as_str() && locked_until.is_some()))
+            && status.is_some_and(|status| lockout::may_keep_access(status, locked_until))
+            && checked_hash.is_none_or(|checked| checked == hash)
     }))
 }
 

@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 use super::{
+    audit,
     config::{bcrypt_cost_from_env, DatabaseSettings, Settings},
     notices, outbox,
     password::PasswordHasher,
@@ -15,7 +16,10 @@ use super::{
     tokens::keys::generate_pem,
     users::{self, AccountWriteError, NewAdmin},
 };
-use crate::domain::{Email, Password, PersonName, PhoneNumber, UserStatus};
+use crate::domain::{
+    admin::{AuditAction, AUTOMATIC_LOCK},
+    Email, Password, PersonName, PhoneNumber, UserStatus,
+};
 
 /// Where the password of `create-admin` can come from when `--password-stdin` is not given.
 pub const ADMIN_PASSWORD_ENV: &str = "USER_SERVICE_ADMIN_PASSWORD";
@@ -211,13 +215,26 @@ async fn set_password(args: SetPasswordArgs) -> anyhow::Result<()> {
     )
     .await?;
     outbox::leave_to_worker(&mut tx, revocation).await?;
-    if args.unlock {
-        sqlx::query(
-            "UPDATE users SET status = 'ACTIVE', locked_until = NULL
-             WHERE id = $1 AND status IN ('LOCKED', 'INACTIVE')",
+    if args.unlock && matches!(account.status, UserStatus::Locked | UserStatus::Inactive) {
+        sqlx::query("UPDATE users SET status = 'ACTIVE', locked_until = NULL WHERE id = $1")
+            .bind(account.id)
+            .execute(&mut *tx)
+            .await?;
+        let before = if account.locked_until.is_some() {
+            AUTOMATIC_LOCK
+        } else {
+            account.status.as_str()
+        };
+        audit::record_by_operator(
+            &mut tx,
+            audit::Change {
+                target_id: account.id,
+                target_email: &account.email,
+                action: AuditAction::SetStatus,
+                before: Some(before.to_owned()),
+                after: Some(UserStatus::Active.as_str().to_owned()),
+            },
         )
-        .bind(account.id)
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;

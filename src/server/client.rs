@@ -24,29 +24,20 @@ impl Client {
         extensions: &Extensions,
         trust_forwarded_for: bool,
     ) -> Self {
-        let peer = extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = trust_forwarded_for
-            .then(|| {
-                headers
-                    .get_all("x-forwarded-for")
-                    .iter()
-                    .next_back()
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.rsplit(',').next())
-                    .and_then(|last| parse_address(last.trim()))
-            })
-            .flatten();
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| truncate(ua.trim(), MAX_USER_AGENT_BYTES).to_owned())
             .filter(|ua| !ua.is_empty());
         Self {
-            address: forwarded.or(peer),
+            address: client_address(headers, extensions, trust_forwarded_for),
             user_agent,
         }
+    }
+
+    /// The client as rate limits and lockouts count it (see [`rate_limit_key`]).
+    pub fn rate_limit_key(&self) -> String {
+        rate_limit_key(self.address)
     }
 
     /// The client of the request a server function is serving.
@@ -165,5 +156,65 @@ mod tests {
             Some(MAX_USER_AGENT_BYTES)
         );
         assert_eq!(truncate("가나다", 4), "가");
+    }
+}
+
+/// The client's address: the peer's, or behind a trusted gateway the last `X-Forwarded-For`
+/// entry (see [`Client::from_request`]).
+pub fn client_address(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|last| parse_address(last.trim()))
+        })
+        .flatten();
+    forwarded.or_else(|| {
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+    })
+}
+
+/// An address as rate limits and lockouts count it: an IPv4 address as it is, an IPv6 one by
+/// its /64 network (one subscriber usually holds a whole /64 and could otherwise walk through
+/// it, a new address per attempt).
+pub fn rate_limit_key(address: Option<IpAddr>) -> String {
+    match address.map(|a| a.to_canonical()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_limit_key(Some(a)), rate_limit_key(Some(b)));
+        assert_ne!(rate_limit_key(Some(a)), rate_limit_key(Some(other)));
+        assert_eq!(
+            rate_limit_key(Some("203.0.113.7".parse().unwrap())),
+            "203.0.113.7"
+        );
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
+        assert_eq!(rate_limit_key(Some(mapped)), "203.0.113.7");
+        assert_eq!(rate_limit_key(None), "unknown");
     }
 }

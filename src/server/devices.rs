@@ -129,6 +129,15 @@ pub async fn after_sign_in(
         return touch(&state.db, device).await;
     }
     remember_browser(state, user_id, client).await?;
+    tell_of_new_sign_in(state, user_id, client).await
+}
+
+/// Tells the owner by e-mail that a browser or app new to the account signed in.
+pub async fn tell_of_new_sign_in(
+    state: &AppState,
+    user_id: Uuid,
+    client: &Client,
+) -> Result<(), sqlx::Error> {
     if let Some(account) = super::users::find_account(&state.db, user_id).await? {
         let address = client.address.map(|a| a.to_string());
         let notice = notices::new_sign_in(
@@ -173,6 +182,16 @@ async fn touch(db: &PgPool, device: &KnownDevice) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE known_devices SET last_used_at = now() WHERE id = $1")
         .bind(device.id)
         .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Every browser of the account is a stranger again (after a password reset: one of them may be
+/// the intruder's).
+pub async fn forget_all(tx: &mut sqlx::PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(tx)
         .await?;
     Ok(())
 }

@@ -43,7 +43,24 @@ pub async fn send_verification(
     Ok(())
 }
 
-/// Sends a new verification mail: at most one a minute and five an hour per user.
+/// At most one mail a minute and five an hour per user and `kind`: asking again buys neither a
+/// flood of mail nor more guesses at codes.
+async fn limit_mails(state: &AppState, user: &CurrentUser, kind: &str) -> Result<(), AppError> {
+    let id = user.id.to_string();
+    let redis = &state.redis;
+    if window_counter::exceeds(redis, &format!("{kind}:minute"), &id, 1, 60)
+        .await
+        .map_err(ServerError::from)?
+        || window_counter::exceeds(redis, &format!("{kind}:hour"), &id, 5, 3600)
+            .await
+            .map_err(ServerError::from)?
+    {
+        return Err(AppError::TooManyRequests);
+    }
+    Ok(())
+}
+
+/// Sends a new verification mail (see [`limit_mails`]).
 pub async fn resend_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
     let account = users::find_account(&state.db, user.id)
         .await?
@@ -51,17 +68,7 @@ pub async fn resend_verification(state: &AppState, user: &CurrentUser) -> Result
     if account.email_verified {
         return Err(AppError::Form(FormErrors::new(ALREADY_VERIFIED)));
     }
-    let id = user.id.to_string();
-    let redis = &state.redis;
-    if window_counter::exceeds(redis, "verify_resend:minute", &id, 1, 60)
-        .await
-        .map_err(ServerError::from)?
-        || window_counter::exceeds(redis, "verify_resend:hour", &id, 5, 3600)
-            .await
-            .map_err(ServerError::from)?
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    limit_mails(state, user, "verify_resend").await?;
     let mut tx = state.db.begin().await?;
     send_verification(&mut tx, state, user.id, &account.email, &account.name).await?;
     tx.commit().await?;
@@ -99,7 +106,13 @@ pub async fn request_change(
     {
         return Err(AppError::field("email", EMAIL_TAKEN));
     }
+    limit_mails(state, user, "email_change").await?;
     let mut tx = state.db.begin().await?;
+    // The current address hears of it at once: if this is not its owner, they know before the
+    // new address can confirm (and a password reset cancels the change).
+    let heads_up =
+        notices::email_change_requested(&account.email, &account.name, new_email.as_str());
+    outbox::queue_mail(&mut tx, heads_up).await?;
     let issued = one_time_codes::issue(
         &mut tx,
         user.id,
@@ -126,12 +139,15 @@ pub async fn confirm_code(
     user: &CurrentUser,
     code: &OneTimeCode,
 ) -> Result<EmailConfirmation, AppError> {
+    let checked = one_time_codes::check_code(state, user.id, &CONFIRM_PURPOSES, code)
+        .await
+        .map_err(|e| e.at(Some("code")))?;
+    let account = confirmable_account(state, checked.redeemed(), Some("code")).await?;
     let mut tx = state.db.begin().await?;
-    let redeemed =
-        one_time_codes::redeem_code(&state.db, &mut tx, user.id, &CONFIRM_PURPOSES, code)
-            .await
-            .map_err(|e| e.at(Some("code")))?;
-    finish(state, session, tx, redeemed, Some("code")).await
+    let redeemed = one_time_codes::use_code(&mut tx, checked)
+        .await
+        .map_err(|e| e.at(Some("code")))?;
+    finish(session, tx, account, redeemed, Some("code")).await
 }
 
 /// Confirms the code a mail's link names (the page the link opens posts it back).
@@ -140,14 +156,21 @@ pub async fn confirm_link(
     session: &UserSession,
     token: &str,
 ) -> Result<EmailConfirmation, AppError> {
+    let peeked = one_time_codes::peek_link(&state.db, token)
+        .await?
+        .map_err(|refusal| refusal.at(None))?;
+    if !CONFIRM_PURPOSES.contains(&peeked.purpose) {
+        return Err(Refused::BadLink.at(None));
+    }
+    let account = confirmable_account(state, &peeked, None).await?;
     let mut tx = state.db.begin().await?;
     let redeemed = one_time_codes::redeem_link(&mut tx, token)
         .await
         .map_err(|e| e.at(None))?;
-    if !CONFIRM_PURPOSES.contains(&redeemed.purpose) {
+    if redeemed.user_id != account.id {
         return Err(Refused::BadLink.at(None));
     }
-    finish(state, session, tx, redeemed, None).await
+    finish(session, tx, account, redeemed, None).await
 }
 
 /// What a link is for, without using it: the page it opens says so and asks for a click.
@@ -167,18 +190,28 @@ pub async fn describe_link(state: &AppState, token: &str) -> Result<EmailConfirm
     }
 }
 
-async fn finish(
+/// The account a code confirms, if it may still be changed: not locked by an admin, inactive
+/// or withdrawn (a change an intruder started must not land after the owner was helped).
+async fn confirmable_account(
     state: &AppState,
+    redeemed: &Redeemed,
+    field: Option<&str>,
+) -> Result<users::Account, AppError> {
+    users::find_account(&state.db, redeemed.user_id)
+        .await?
+        .filter(users::Account::may_keep_access)
+        .ok_or_else(|| Refused::Cancelled.at(field))
+}
+
+async fn finish(
     session: &UserSession,
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    account: users::Account,
     redeemed: Redeemed,
     field: Option<&str>,
 ) -> Result<EmailConfirmation, AppError> {
-    let user_id = redeemed.user_id;
+    let user_id = account.id;
     let sent_to = redeemed.new_email.clone().unwrap_or_default();
-    let account = users::find_account(&state.db, user_id)
-        .await?
-        .ok_or_else(|| Refused::BadLink.at(field))?;
     let confirmed = match redeemed.purpose {
         Purpose::EmailChange => {
             match users::update_email(&mut tx, user_id, &sent_to).await {
@@ -192,7 +225,8 @@ async fn finish(
                     return Err(AppError::Internal);
                 }
             }
-            one_time_codes::void_all(&mut tx, user_id, &CONFIRM_PURPOSES).await?;
+            // Codes sent to the old address (a reset, say) must not work from it any more.
+            one_time_codes::void_all(&mut tx, user_id).await?;
             let notice = notices::email_changed(&account.email, &account.name, &sent_to);
             outbox::queue_mail(&mut tx, notice).await?;
             EmailConfirmation::Changed {
@@ -202,7 +236,7 @@ async fn finish(
         _ => {
             // A code for an address the account no longer has proves nothing about this one.
             if sent_to != account.email {
-                return Err(Refused::BadLink.at(field));
+                return Err(Refused::Cancelled.at(field));
             }
             sqlx::query("UPDATE users SET email_verified_at = now() WHERE id = $1")
                 .bind(user_id)
@@ -224,6 +258,10 @@ async fn finish(
             session.update_user(&updated).await?;
         }
     }
-    tracing::info!(user_id = %user_id, ?confirmed, "e-mail confirmed");
+    let what = match confirmed {
+        EmailConfirmation::Verified => "verified",
+        EmailConfirmation::Changed { .. } => "changed",
+    };
+    tracing::info!(user_id = %user_id, what, "e-mail confirmed");
     Ok(confirmed)
 }

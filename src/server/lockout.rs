@@ -21,13 +21,25 @@ use tower_sessions_redis_store::fred::{prelude::KeysInterface, types::Expiration
 use uuid::Uuid;
 
 use super::{
-    devices::KnownDevice, error::ServerError, notices, outbox, state::AppState, window_counter,
+    client::rate_limit_key, devices::KnownDevice, error::ServerError, notices, outbox,
+    state::AppState, window_counter,
 };
 use crate::domain::{Role, UserStatus};
 
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 pub const LOCK_MINUTES: i64 = 15;
+
+/// Whether an account may keep (and use) its sessions and tokens: ACTIVE, or locked only by
+/// failed sign-ins (which stops guessing from unknown browsers; it signs nobody out). The one
+/// rule for every place that asks, here and in SQL as [`MAY_KEEP_ACCESS_SQL`].
+pub fn may_keep_access(status: UserStatus, locked_until: Option<DateTime<Utc>>) -> bool {
+    status == UserStatus::Active || (status == UserStatus::Locked && locked_until.is_some())
+}
+
+/// [`may_keep_access`] as a condition on a `users` row.
+pub const MAY_KEEP_ACCESS_SQL: &str =
+    "(status = 'ACTIVE' OR (status = 'LOCKED' AND locked_until IS NOT NULL))";
 
 /// An account's lock as its row records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +97,6 @@ impl AfterFailure {
     }
 }
 
-fn address_label(address: Option<IpAddr>) -> String {
-    address.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
-}
-
 impl Attempt<'_> {
     /// The failure count this attempt adds to.
     fn counter_key(&self) -> String {
@@ -98,7 +106,7 @@ impl Attempt<'_> {
             (None, Role::Admin) => format!(
                 "sign_in_failures:{}:{}",
                 self.user_id,
-                address_label(self.address)
+                rate_limit_key(self.address)
             ),
         }
     }
@@ -107,7 +115,7 @@ impl Attempt<'_> {
         format!(
             "sign_in_lock:{}:{}",
             self.user_id,
-            address_label(self.address)
+            rate_limit_key(self.address)
         )
     }
 }
@@ -221,6 +229,16 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
+
+    #[test]
+    fn only_an_automatic_lock_keeps_access() {
+        let now = Utc::now();
+        assert!(may_keep_access(UserStatus::Active, None));
+        assert!(may_keep_access(UserStatus::Locked, Some(now)));
+        assert!(!may_keep_access(UserStatus::Locked, None));
+        assert!(!may_keep_access(UserStatus::Inactive, None));
+        assert!(!may_keep_access(UserStatus::Withdrawn, None));
+    }
 
     #[test]
     fn a_lock_with_an_end_is_automatic_until_it_runs_out() {

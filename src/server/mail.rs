@@ -26,12 +26,28 @@ pub struct Mail {
 pub enum MailError {
     #[error("SMTP_URL {0} is not usable: {1}")]
     Config(String, String),
-    #[error("the recipient {0:?} is not an address")]
-    Recipient(String),
+    #[error("the recipient is not an address")]
+    Recipient,
     #[error("the message could not be built")]
     Build(#[from] lettre::error::Error),
     #[error("the SMTP server did not take the message")]
     Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+impl MailError {
+    /// What went wrong, for the logs and the outbox's `last_error`: never the addresses or the
+    /// server's words, which may repeat them.
+    pub fn describe(&self) -> String {
+        match self {
+            MailError::Smtp(e) if e.is_timeout() => "SMTP: timed out".to_owned(),
+            MailError::Smtp(e) => match e.status() {
+                Some(code) => format!("SMTP: the server answered {code}"),
+                None if e.is_tls() => "SMTP: TLS failed".to_owned(),
+                None => "SMTP: no connection".to_owned(),
+            },
+            other => other.to_string(),
+        }
+    }
 }
 
 /// How long one delivery may take before it counts as failed (and is retried later).
@@ -60,10 +76,7 @@ impl Mailer {
     }
 
     pub async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        let to: Mailbox = mail
-            .to
-            .parse()
-            .map_err(|_| MailError::Recipient(mail.to.clone()))?;
+        let to: Mailbox = mail.to.parse().map_err(|_| MailError::Recipient)?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

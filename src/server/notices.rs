@@ -179,6 +179,16 @@ pub fn email_change(public_url: &str, to: &str, name: &str, issued: &Issued) -> 
     message.note(NOT_YOU).render()
 }
 
+pub fn email_change_requested(to_old: &str, name: &str, new_email: &str) -> Mail {
+    Message::new(to_old, name, "로그인 이메일 변경이 요청되었습니다")
+        .line(format!(
+            "계정의 로그인 이메일을 {} 주소로 바꾸겠다는 요청이 있었습니다. 새 주소에서 확인을 마치면 변경됩니다.",
+            mask_email(new_email)
+        ))
+        .note("본인이 요청하지 않았다면 바로 비밀번호를 재설정해 주세요. 재설정하면 이 변경 요청은 취소됩니다.")
+        .render()
+}
+
 pub fn email_changed(to_old: &str, name: &str, new_email: &str) -> Mail {
     Message::new(to_old, name, "로그인 이메일이 변경되었습니다")
         .line(format!(

@@ -14,6 +14,9 @@ use sqlx::PgConnection;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use tower_sessions_redis_store::fred::prelude::KeysInterface;
+
+use super::{error::ServerError, state::AppState, window_counter};
 use crate::{
     domain::OneTimeCode,
     error::{AppError, FormErrors},
@@ -146,10 +149,16 @@ pub struct Redeemed {
 pub enum Refused {
     #[error("인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요. (남은 입력 횟수 {left}회)")]
     Wrong { left: i32 },
-    #[error("인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요.")]
+    /// A wrong code where telling more would say whether the account exists.
+    #[error("인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요. 10번 틀리면 그 코드는 더 이상 입력할 수 없습니다.")]
     Unknown,
-    #[error("인증 코드를 10번 잘못 입력하여 더 이상 사용할 수 없습니다. 새 코드를 요청해 주세요.")]
+    #[error("인증 코드를 10번 잘못 입력하여 더 이상 입력할 수 없습니다. 메일의 버튼을 누르거나 새 코드를 요청해 주세요.")]
     Voided,
+    /// This wrong guess was the tenth: the code can no longer be typed.
+    #[error("인증 코드를 10번 잘못 입력하여 더 이상 입력할 수 없습니다. 메일의 버튼을 누르거나 새 코드를 요청해 주세요.")]
+    Locked,
+    #[error("인증 코드를 너무 많이 틀렸습니다. 내일 다시 시도하거나 고객센터에 문의해 주세요.")]
+    TooManyGuesses,
     #[error("인증 코드의 유효 시간이 지났습니다. 새 코드를 요청해 주세요.")]
     Expired,
     #[error("이미 사용한 인증 코드입니다. 필요하면 새 코드를 요청해 주세요.")]
@@ -168,6 +177,8 @@ pub enum RedeemError {
     Refused(Refused),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Unavailable(ServerError),
 }
 
 impl Refused {
@@ -186,6 +197,7 @@ impl RedeemError {
         match self {
             RedeemError::Refused(refusal) => refusal.at(field),
             RedeemError::Database(e) => e.into(),
+            RedeemError::Unavailable(e) => e.into(),
         }
     }
 }
@@ -197,16 +209,17 @@ struct Row {
     purpose: String,
     code_hash: Vec<u8>,
     new_email: Option<String>,
-    failed_attempts: i32,
     expires_at: DateTime<Utc>,
     used_at: Option<DateTime<Utc>>,
     voided_at: Option<DateTime<Utc>>,
+    /// Set after 10 wrong guesses: the code can no longer be typed (its link still works).
+    code_locked_at: Option<DateTime<Utc>>,
     /// Whether a newer code of the same purpose exists.
     replaced: bool,
 }
 
 const SELECT_ROWS: &str = "SELECT c.id, c.user_id, c.purpose, c.code_hash, c.new_email,
-       c.failed_attempts, c.expires_at, c.used_at, c.voided_at,
+       c.expires_at, c.used_at, c.voided_at, c.code_locked_at,
        EXISTS (SELECT 1 FROM one_time_codes n WHERE n.user_id = c.user_id
                AND n.purpose = c.purpose AND n.created_at > c.created_at) AS replaced
   FROM one_time_codes c";
@@ -216,8 +229,6 @@ impl Row {
     fn refusal(&self, now: DateTime<Utc>) -> Option<Refused> {
         if self.used_at.is_some() {
             Some(Refused::Used)
-        } else if self.voided_at.is_some() && self.failed_attempts >= MAX_FAILED_ATTEMPTS {
-            Some(Refused::Voided)
         } else if self.voided_at.is_some() {
             Some(Refused::Cancelled)
         } else if self.replaced {
@@ -227,6 +238,12 @@ impl Row {
         } else {
             None
         }
+    }
+
+    /// Why this row can no longer be used by typing its code.
+    fn typed_refusal(&self, now: DateTime<Utc>) -> Option<Refused> {
+        self.refusal(now)
+            .or(self.code_locked_at.map(|_| Refused::Voided))
     }
 
     fn matches(&self, code: &OneTimeCode) -> bool {
@@ -262,53 +279,85 @@ async fn mark_used(tx: &mut PgConnection, id: Uuid) -> Result<(), RedeemError> {
     }
 }
 
-/// Checks `code` against the user's codes of `purposes` and uses it up in `tx`: the caller
-/// commits that together with what the code allows (if that fails, the code still works). A
-/// wrong code counts against the user's current codes at once, outside `tx`.
-pub async fn redeem_code(
-    db: &sqlx::PgPool,
-    tx: &mut PgConnection,
+/// Wrong guesses a user may make at typed codes of one purpose in a day, across codes: asking
+/// for new codes does not buy more guesses.
+const MAX_DAILY_GUESSES: i64 = 30;
+
+/// A typed code that was checked and may be used: [`use_code`] uses it up.
+pub struct Checked {
+    id: Uuid,
+    redeemed: Redeemed,
+}
+
+impl Checked {
+    pub fn redeemed(&self) -> &Redeemed {
+        &self.redeemed
+    }
+}
+
+/// Checks `code` against the user's codes of `purposes`, on the pool and before any
+/// transaction of the caller's (no request ever holds a transaction while it waits for a
+/// second connection). A wrong code counts against the user's current codes: 10 at one code
+/// stop it being typed (its link still works), 30 a day across codes stop typing altogether.
+/// A wrong code never says more than that it is wrong (nor whether the account has codes).
+pub async fn check_code(
+    state: &AppState,
     user_id: Uuid,
     purposes: &[Purpose],
     code: &OneTimeCode,
-) -> Result<Redeemed, RedeemError> {
+) -> Result<Checked, RedeemError> {
     let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+    let daily_key = format!("code_guesses:{user_id}:{}", names.join(","));
+    let guessed_today: Option<i64> = state
+        .redis
+        .get(&daily_key)
+        .await
+        .map_err(|e| RedeemError::Unavailable(e.into()))?;
+    if guessed_today.unwrap_or(0) >= MAX_DAILY_GUESSES {
+        return Err(RedeemError::Refused(Refused::TooManyGuesses));
+    }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT_ROWS} WHERE c.user_id = $1 AND c.purpose = ANY($2)
          ORDER BY c.created_at DESC"
     ))
     .bind(user_id)
     .bind(&names)
-    .fetch_all(db)
+    .fetch_all(&state.db)
     .await?;
     let now = Utc::now();
     if let Some(row) = rows.iter().find(|row| row.matches(code)) {
-        if let Some(refusal) = row.refusal(now) {
+        if let Some(refusal) = row.typed_refusal(now) {
             return Err(RedeemError::Refused(refusal));
         }
-        mark_used(tx, row.id).await?;
-        return row.redeemed().ok_or(RedeemError::Refused(Refused::Unknown));
+        let redeemed = row
+            .redeemed()
+            .ok_or(RedeemError::Refused(Refused::Unknown))?;
+        return Ok(Checked {
+            id: row.id,
+            redeemed,
+        });
     }
-    // A wrong code: a guess against every code that could still have been used.
-    let current: Vec<&Row> = rows.iter().filter(|r| r.refusal(now).is_none()).collect();
+    window_counter::count_one(&state.redis, &daily_key, 24 * 3600)
+        .await
+        .map_err(|e| RedeemError::Unavailable(e.into()))?;
+    let current: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.typed_refusal(now).is_none())
+        .map(|r| r.id)
+        .collect();
     if current.is_empty() {
-        return Err(RedeemError::Refused(
-            rows.first()
-                .and_then(|r| r.refusal(now))
-                .filter(|r| *r != Refused::Replaced)
-                .unwrap_or(Refused::Unknown),
-        ));
+        return Err(RedeemError::Refused(Refused::Unknown));
     }
-    let ids: Vec<Uuid> = current.iter().map(|r| r.id).collect();
-    // On the pool, not in `tx`: the count sticks, whatever the caller does next.
     let counted: Vec<(i32,)> = sqlx::query_as(
         "UPDATE one_time_codes SET failed_attempts = failed_attempts + 1,
-                voided_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() END
-         WHERE id = ANY($1) RETURNING failed_attempts",
+                code_locked_at = COALESCE(code_locked_at,
+                    CASE WHEN failed_attempts + 1 >= $2 THEN now() END)
+         WHERE id = ANY($1) AND used_at IS NULL AND voided_at IS NULL
+         RETURNING failed_attempts",
     )
-    .bind(&ids)
+    .bind(&current)
     .bind(MAX_FAILED_ATTEMPTS)
-    .fetch_all(db)
+    .fetch_all(&state.db)
     .await?;
     let most = counted
         .iter()
@@ -316,12 +365,19 @@ pub async fn redeem_code(
         .max()
         .unwrap_or(MAX_FAILED_ATTEMPTS);
     Err(RedeemError::Refused(if most >= MAX_FAILED_ATTEMPTS {
-        Refused::Voided
+        Refused::Locked
     } else {
         Refused::Wrong {
             left: MAX_FAILED_ATTEMPTS - most,
         }
     }))
+}
+
+/// Uses a checked code up in `tx`: the caller commits that together with what the code allows
+/// (if that fails, the code still works). Refused if another request used it meanwhile.
+pub async fn use_code(tx: &mut PgConnection, checked: Checked) -> Result<Redeemed, RedeemError> {
+    mark_used(tx, checked.id).await?;
+    Ok(checked.redeemed)
 }
 
 /// Finds the code a mail's link names, without using it up: the page the link opens shows
@@ -357,19 +413,14 @@ pub async fn redeem_link(tx: &mut PgConnection, token: &str) -> Result<Redeemed,
     row.redeemed().ok_or(RedeemError::Refused(Refused::BadLink))
 }
 
-/// Voids every unused code of the user's of `purposes` (after a password change, say).
-pub async fn void_all(
-    tx: &mut PgConnection,
-    user_id: Uuid,
-    purposes: &[Purpose],
-) -> Result<(), sqlx::Error> {
-    let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+/// Voids every unused code of the user's: after a password change, an address change, or an
+/// admin taking access away, no code sent before may still change the account.
+pub async fn void_all(tx: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE one_time_codes SET voided_at = now()
-         WHERE user_id = $1 AND purpose = ANY($2) AND used_at IS NULL AND voided_at IS NULL",
+         WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL",
     )
     .bind(user_id)
-    .bind(&names)
     .execute(tx)
     .await?;
     Ok(())
@@ -410,10 +461,10 @@ mod tests {
             purpose: "PASSWORD_RESET".into(),
             code_hash: code_hash(Uuid::nil(), "123456"),
             new_email: None,
-            failed_attempts: 0,
             expires_at: now + Duration::minutes(1),
             used_at: None,
             voided_at: None,
+            code_locked_at: None,
             replaced: false,
         }
     }
@@ -438,11 +489,11 @@ mod tests {
         };
         assert_eq!(replaced.refusal(now), Some(Refused::Replaced));
         let guessed = Row {
-            voided_at: Some(now),
-            failed_attempts: MAX_FAILED_ATTEMPTS,
+            code_locked_at: Some(now),
             ..row(now)
         };
-        assert_eq!(guessed.refusal(now), Some(Refused::Voided));
+        assert_eq!(guessed.typed_refusal(now), Some(Refused::Voided));
+        assert_eq!(guessed.refusal(now), None, "its link still works");
         let cancelled = Row {
             voided_at: Some(now),
             ..row(now)

@@ -136,6 +136,15 @@ enum JobError {
     Mail(#[from] super::mail::MailError),
 }
 
+impl JobError {
+    fn describe(&self) -> String {
+        match self {
+            JobError::Server(e) => format!("{e:?}"),
+            JobError::Mail(e) => e.describe(),
+        }
+    }
+}
+
 /// Does a job; `Ok(false)` when it was given up instead.
 async fn perform(state: &AppState, job: &Job) -> Result<bool, JobError> {
     match job {
@@ -155,33 +164,55 @@ async fn perform(state: &AppState, job: &Job) -> Result<bool, JobError> {
     Ok(true)
 }
 
-/// Does the jobs that are due; returns how many were taken.
+/// How long a taken job is left to the node that took it before another may take it (a node
+/// that dies mid-job): longer than any job takes (a mail's send gives up after 15 s).
+const LEASE_SECONDS: f64 = 60.0;
+
+/// Does the jobs that are due, revocations first; returns how many were taken.
+///
+/// Jobs are taken with a lease (their next attempt moved past it, in a statement of their own)
+/// and done outside any transaction: a slow mail server holds no row lock and no second
+/// connection, and a revocation never waits behind mails.
 pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
-    let mut tx = state.db.begin().await?;
-    let due: Vec<(i64, serde_json::Value, i32)> = sqlx::query_as(
-        "SELECT id, payload, attempts FROM outbox WHERE next_attempt_at <= now()
-         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+    let taken: Vec<(i64, serde_json::Value, i32)> = sqlx::query_as(
+        "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2)
+         WHERE id IN (SELECT id FROM outbox WHERE next_attempt_at <= now()
+                      ORDER BY kind <> 'revoke_access', next_attempt_at, id
+                      LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, payload, attempts",
     )
     .bind(BATCH)
-    .fetch_all(&mut *tx)
+    .bind(LEASE_SECONDS)
+    .fetch_all(&state.db)
     .await?;
-    for (id, payload, attempts) in &due {
-        let outcome = match serde_json::from_value::<Job>(payload.clone()) {
-            Ok(job) => perform(state, &job)
+    let mut jobs: Vec<(i64, Result<Job, String>, i32)> = taken
+        .into_iter()
+        .map(|(id, payload, attempts)| {
+            let job =
+                serde_json::from_value::<Job>(payload).map_err(|e| format!("unreadable job: {e}"));
+            (id, job, attempts)
+        })
+        .collect();
+    jobs.sort_by_key(|(_, job, _)| !matches!(job, Ok(Job::RevokeAccess { .. })));
+    let count = jobs.len();
+    for (id, job, attempts) in jobs {
+        let outcome = match &job {
+            Ok(job) => perform(state, job)
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("{e:?}")),
-            Err(e) => Err(format!("unreadable job: {e}")),
+                .map_err(|e| e.describe()),
+            Err(unreadable) => Err(unreadable.clone()),
         };
         match outcome {
             Ok(()) => {
                 sqlx::query("DELETE FROM outbox WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&state.db)
                     .await?;
             }
             Err(error) => {
-                let pause = backoff_seconds(*attempts);
+                let revocation = matches!(job, Ok(Job::RevokeAccess { .. }));
+                let pause = backoff_seconds(attempts, revocation);
                 tracing::warn!(job = id, attempts = attempts + 1, retry_in_seconds = pause, error = %error, "an outbox job failed");
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
@@ -191,21 +222,22 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
                 .bind(id)
                 .bind(error)
                 .bind(pause as f64)
-                .execute(&mut *tx)
+                .execute(&state.db)
                 .await?;
             }
         }
     }
-    tx.commit().await?;
-    Ok(due.len())
+    Ok(count)
 }
 
-/// 1 s after the first failure, doubling up to five minutes.
-fn backoff_seconds(attempts: i32) -> i64 {
+/// 1 s after the first failure, doubling up to five minutes; a revocation at most every two
+/// seconds (while it waits, sessions that should have ended still work).
+fn backoff_seconds(attempts: i32, revocation: bool) -> i64 {
+    let most = if revocation { 2 } else { MAX_BACKOFF_SECONDS };
     1_i64
         .checked_shl(attempts.clamp(0, 20) as u32)
-        .unwrap_or(MAX_BACKOFF_SECONDS)
-        .min(MAX_BACKOFF_SECONDS)
+        .unwrap_or(most)
+        .min(most)
 }
 
 /// Does due jobs whenever a new one is committed, and every second anyway (a retry falling
@@ -249,11 +281,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retries_back_off_from_a_second_to_five_minutes() {
-        assert_eq!(backoff_seconds(0), 1);
-        assert_eq!(backoff_seconds(3), 8);
-        assert_eq!(backoff_seconds(9), 300);
-        assert_eq!(backoff_seconds(i32::MAX), 300);
+    fn retries_back_off_from_a_second_to_five_minutes_revocations_to_two_seconds() {
+        assert_eq!(backoff_seconds(0, false), 1);
+        assert_eq!(backoff_seconds(3, false), 8);
+        assert_eq!(backoff_seconds(9, false), 300);
+        assert_eq!(backoff_seconds(i32::MAX, false), 300);
+        assert_eq!(backoff_seconds(0, true), 1);
+        assert_eq!(backoff_seconds(5, true), 2);
     }
 
     #[test]

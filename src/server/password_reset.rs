@@ -5,9 +5,10 @@
 use super::{
     access,
     client::Client,
+    devices,
     error::ServerError,
     lockout, notices,
-    one_time_codes::{self, Purpose, Refused},
+    one_time_codes::{self, Purpose, RedeemError, Redeemed, Refused},
     outbox,
     state::AppState,
     users::{self, Account},
@@ -18,56 +19,54 @@ use crate::{
     error::AppError,
 };
 
-/// Requests for one address per 15 minutes: a mailbox is not to be flooded. (Per client
-/// address, requests and attempts are limited by `RECOVERY_LIMIT_PER_HOUR`; each code also
-/// voids after 10 wrong guesses.)
-const REQUESTS_PER_EMAIL_PER_15_MINUTES: i64 = 3;
+/// Requests for one e-mail address from one client address per 15 minutes (then 429 for that
+/// client only: a stranger cannot use up the owner's requests).
+const REQUESTS_PER_EMAIL_AND_CLIENT_PER_15_MINUTES: i64 = 3;
+/// Mails to one address per hour, from all clients together: past it, requests are answered as
+/// usual and nothing is sent (a mailbox is not to be flooded, and the answer says nothing).
+const MAILS_PER_EMAIL_PER_HOUR: i64 = 10;
 
 /// The codes a reset accepts: the e-mailed one and an admin's recovery code.
-const RESET_PURPOSES: [Purpose; 2] = users::RESET_PURPOSES;
-
-async fn throttled(
-    state: &AppState,
-    name: &str,
-    subject: &str,
-    limit: i64,
-    window_seconds: i64,
-) -> Result<bool, ServerError> {
-    Ok(window_counter::exceeds(&state.redis, name, subject, limit, window_seconds).await?)
-}
-
-fn address_of(client: &Client) -> String {
-    client
-        .address
-        .map_or_else(|| "unknown".to_owned(), |a| a.to_string())
-}
+const RESET_PURPOSES: [Purpose; 2] = [Purpose::PasswordReset, Purpose::AdminRecovery];
 
 /// Sends a reset code to `email` if an account there may recover; says nothing either way.
 #[tracing::instrument(name = "password reset request", skip_all, fields(address = ?client.address))]
 pub async fn request(state: &AppState, client: &Client, email: &Email) -> Result<(), AppError> {
+    let redis = &state.redis;
+    let address = client.rate_limit_key();
     let per_hour = i64::from(state.throttle.settings.recovery_per_hour);
-    if throttled(
-        state,
-        "reset_request:address",
-        &address_of(client),
-        per_hour,
-        3600,
-    )
-    .await?
-        || throttled(
-            state,
-            "reset_request:email",
-            email.as_str(),
-            REQUESTS_PER_EMAIL_PER_15_MINUTES,
+    let from_this_client = format!("{}:{address}", email.as_str());
+    if window_counter::exceeds(redis, "reset_request:address", &address, per_hour, 3600)
+        .await
+        .map_err(ServerError::from)?
+        || window_counter::exceeds(
+            redis,
+            "reset_request:email_client",
+            &from_this_client,
+            REQUESTS_PER_EMAIL_AND_CLIENT_PER_15_MINUTES,
             900,
         )
-        .await?
+        .await
+        .map_err(ServerError::from)?
     {
         tracing::warn!("throttled");
         return Err(AppError::TooManyRequests);
     }
+    if window_counter::exceeds(
+        redis,
+        "reset_request:email",
+        email.as_str(),
+        MAILS_PER_EMAIL_PER_HOUR,
+        3600,
+    )
+    .await
+    .map_err(ServerError::from)?
+    {
+        tracing::warn!(sent = false, "mailbox limit reached");
+        return Ok(());
+    }
     let account = users::find_account_by_email(&state.db, email).await?;
-    let Some(account) = account.filter(Account::may_recover) else {
+    let Some(account) = account.filter(Account::may_keep_access) else {
         tracing::info!(sent = false, "no account that may recover at that address");
         return Ok(());
     };
@@ -80,19 +79,66 @@ pub async fn request(state: &AppState, client: &Client, email: &Email) -> Result
     Ok(())
 }
 
-/// Who the proof names, before anything is used up: the account, and the field a refusal of
-/// the proof belongs to (none for a link: it is not typed).
-async fn account_for(
-    state: &AppState,
-    proof: &ResetProof,
-) -> Result<(Account, Option<&'static str>), AppError> {
+/// A proof checked without using it up: the account, and what will use it up.
+struct Proven {
+    account: Account,
+    redemption: Redemption,
+}
+
+enum Redemption {
+    /// A typed code, checked.
+    Code(one_time_codes::Checked),
+    /// The mail's link.
+    Link(String),
+}
+
+impl Redemption {
+    /// Where a refusal shows: at the code field, or above the form for a link nobody typed.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Redemption::Code(_) => Some("code"),
+            Redemption::Link(_) => None,
+        }
+    }
+
+    async fn use_up(self, tx: &mut sqlx::PgConnection) -> Result<Redeemed, RedeemError> {
+        match self {
+            Redemption::Code(checked) => one_time_codes::use_code(tx, checked).await,
+            Redemption::Link(token) => one_time_codes::redeem_link(tx, &token).await,
+        }
+    }
+}
+
+/// Checks the proof before anything else, so that nothing (whether the address has an account,
+/// its owner's name through the password rules, the time a hash takes) shows before a right
+/// code or link: a wrong code for an unknown address reads like any wrong code.
+async fn prove(state: &AppState, proof: &ResetProof) -> Result<Proven, AppError> {
     match proof {
-        ResetProof::Code(email, _) => {
-            let account = users::find_account_by_email(&state.db, email)
+        ResetProof::Code(email, code) => {
+            let wrong = || AppError::field("code", Refused::Unknown);
+            let Some(account) = users::find_account_by_email(&state.db, email)
                 .await?
-                .filter(Account::may_recover)
-                .ok_or_else(|| AppError::field("code", Refused::Unknown))?;
-            Ok((account, Some("code")))
+                .filter(Account::may_keep_access)
+            else {
+                return Err(wrong());
+            };
+            let checked = one_time_codes::check_code(state, account.id, &RESET_PURPOSES, code)
+                .await
+                .map_err(|error| match error {
+                    // Nobody who lacks the code learns more than "wrong" (not that the account
+                    // exists, has a code, or has been guessed at).
+                    RedeemError::Refused(
+                        Refused::Wrong { .. }
+                        | Refused::Unknown
+                        | Refused::Locked
+                        | Refused::TooManyGuesses,
+                    ) => wrong(),
+                    other => other.at(Some("code")),
+                })?;
+            Ok(Proven {
+                account,
+                redemption: Redemption::Code(checked),
+            })
         }
         ResetProof::Link(token) => {
             let redeemed = one_time_codes::peek_link(&state.db, token)
@@ -103,15 +149,19 @@ async fn account_for(
             }
             let account = users::find_account(&state.db, redeemed.user_id)
                 .await?
-                .filter(Account::may_recover)
+                .filter(Account::may_keep_access)
                 .ok_or_else(|| Refused::BadLink.at(None))?;
-            Ok((account, None))
+            Ok(Proven {
+                account,
+                redemption: Redemption::Link(token.clone()),
+            })
         }
     }
 }
 
 /// Sets a new password with a code or link: every session ends, an automatic lock is lifted,
-/// the codes left are voided, and the owner is told by e-mail.
+/// the codes left are voided, the browsers the account knew are forgotten (one of them may be
+/// the intruder's), and the owner is told by e-mail.
 #[tracing::instrument(name = "password reset", skip_all, fields(address = ?client.address, user_id = tracing::field::Empty))]
 pub async fn reset(
     state: &AppState,
@@ -120,19 +170,25 @@ pub async fn reset(
     new_password: &Password,
 ) -> Result<(), AppError> {
     let per_hour = i64::from(state.throttle.settings.recovery_per_hour);
-    if throttled(
-        state,
+    if window_counter::exceeds(
+        &state.redis,
         "reset_attempt:address",
-        &address_of(client),
+        &client.rate_limit_key(),
         per_hour,
         3600,
     )
-    .await?
+    .await
+    .map_err(ServerError::from)?
     {
         tracing::warn!("throttled");
         return Err(AppError::TooManyRequests);
     }
-    let (account, field) = account_for(state, &proof).await?;
+    let Proven {
+        account,
+        redemption,
+    } = prove(state, &proof).await.inspect_err(|error| {
+        tracing::info!(outcome = "refused", reason = %error, "password reset attempt");
+    })?;
     tracing::Span::current().record("user_id", tracing::field::display(account.id));
     // The rules once more with the account's own e-mail and name (a link names no e-mail).
     let password = Password::parse_for_account(
@@ -143,22 +199,15 @@ pub async fn reset(
     .map_err(|e| AppError::field("new_password", e))?;
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.begin().await?;
-    let redeemed = match &proof {
-        ResetProof::Code(_, code) => {
-            one_time_codes::redeem_code(&state.db, &mut tx, account.id, &RESET_PURPOSES, code).await
-        }
-        ResetProof::Link(token) => one_time_codes::redeem_link(&mut tx, token).await,
-    };
-    let redeemed = match redeemed {
+    let field = redemption.field();
+    let redeemed = match redemption.use_up(&mut tx).await {
         Ok(redeemed) if redeemed.user_id == account.id => redeemed,
         Ok(_) => return Err(Refused::BadLink.at(field)),
-        Err(error) => {
-            tracing::info!(outcome = "refused", reason = %error, "password reset attempt");
-            return Err(error.at(field));
-        }
+        Err(error) => return Err(error.at(field)),
     };
     let revocation =
         users::set_password(&mut tx, &account, &hash, notices::PasswordChange::ByReset).await?;
+    devices::forget_all(&mut tx, account.id).await?;
     // A code that came by mail proves the address too.
     if redeemed.purpose == Purpose::PasswordReset {
         sqlx::query(
@@ -169,7 +218,7 @@ pub async fn reset(
         .await?;
     }
     tx.commit().await?;
-    access::revoke_committed(state, account.id, revocation).await?;
+    access::revoke_committed(state, account.id, revocation).await;
     lockout::forget_account_failures(state, account.id).await?;
     tracing::info!(
         outcome = "success",

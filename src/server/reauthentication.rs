@@ -8,7 +8,10 @@
 use secrecy::SecretString;
 use tower_sessions_redis_store::fred::prelude::KeysInterface;
 
-use super::{error::ServerError, session::UserSession, state::AppState, users, window_counter};
+use super::{
+    client::Client, error::ServerError, session::UserSession, state::AppState, users,
+    window_counter,
+};
 use crate::{domain::CurrentUser, error::AppError};
 
 pub const WRONG_PASSWORD: &str = "비밀번호가 올바르지 않습니다.";
@@ -59,11 +62,11 @@ pub async fn reauthenticate(
     if password.is_empty() {
         return Err(AppError::field(field, PASSWORD_MISSING));
     }
-    let address = session.client().address;
-    if let Some(address) = address {
+    let client = session.client();
+    if let Some(address) = client.address {
         tracing::Span::current().record("address", tracing::field::display(address));
     }
-    if is_throttled(state, user, address).await? {
+    if is_throttled(state, user, &client).await? {
         tracing::warn!(outcome = "throttled", "re-authentication attempt");
         return Err(AppError::TooManyRequests);
     }
@@ -107,7 +110,7 @@ pub async fn reauthenticate(
 async fn is_throttled(
     state: &AppState,
     user: &CurrentUser,
-    address: Option<std::net::IpAddr>,
+    client: &Client,
 ) -> Result<bool, ServerError> {
     let redis = &state.redis;
     if window_counter::exceeds(
@@ -121,9 +124,9 @@ async fn is_throttled(
     {
         return Ok(true);
     }
-    let Some(address) = address else {
-        return Ok(false);
-    };
     let limit = i64::from(state.throttle.settings.sign_in_per_minute);
-    Ok(window_counter::exceeds(redis, "reauth:address", &address.to_string(), limit, 60).await?)
+    Ok(
+        window_counter::exceeds(redis, "reauth:address", &client.rate_limit_key(), limit, 60)
+            .await?,
+    )
 }

@@ -19,7 +19,7 @@ use axum::{
 };
 
 use super::{
-    client::Client,
+    client::client_address,
     service_api::{is_api_path, ApiError},
     session::RequestUser,
     state::AppState,
@@ -91,9 +91,10 @@ pub async fn watch_request(
 ) -> Response {
     let request_user = RequestUser::default();
     request.extensions_mut().insert(request_user.clone());
+    // Cheap: the method and URI share their buffers, the address is parsed, nothing allocated.
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let client = Client::from_request(
+    let uri = request.uri().clone();
+    let address = client_address(
         request.headers(),
         request.extensions(),
         state.throttle.settings.trust_forwarded_for,
@@ -101,6 +102,7 @@ pub async fn watch_request(
     let response = next.run(request).await;
     let status = response.status();
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        let path = uri.path();
         let user = request_user.known().flatten();
         tracing::warn!(
             status = status.as_u16(),
@@ -108,7 +110,7 @@ pub async fn watch_request(
             path,
             user_id = user.as_ref().map(|u| u.id.to_string()),
             role = user.as_ref().map(|u| u.role.as_str()),
-            address = ?client.address,
+            address = ?address,
             "request refused"
         );
     }

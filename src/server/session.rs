@@ -222,10 +222,13 @@ impl UserSession {
     }
 
     /// Starts a signed-in session under a new id, so an id planted before sign-in (session
-    /// fixation) is worthless, and files it under the user. It records the user's access
-    /// version as it is now.
-    pub async fn log_in(&self, user: &CurrentUser) -> Result<(), ServerError> {
-        let access = self.access.for_new_session(user.id).await?;
+    /// fixation) is worthless, and files it under the user. It records `access`, the user's
+    /// access version read before the credentials were checked.
+    pub async fn log_in(
+        &self,
+        user: &CurrentUser,
+        access: AccessVersion,
+    ) -> Result<(), ServerError> {
         self.session.insert(CURRENT_USER_KEY, user).await?;
         let info = SessionInfo::starting(Utc::now(), &self.client(), access);
         self.write_info(&info, user.role).await?;
@@ -286,7 +289,7 @@ impl UserSession {
     pub async fn end_other_sessions(&self, user: &CurrentUser) -> Result<usize, ServerError> {
         let keep = self.session.id().map(|id| id.to_string());
         let ended = self.registry.end_all(user.id, keep.as_deref()).await?;
-        let this = self.browser_handle().await?;
+        let this = self.browser_session().await?.map(|(handle, _)| handle);
         self.tokens.end_all_but(user.id, this).await?;
         Ok(ended)
     }
@@ -319,7 +322,7 @@ impl UserSession {
             .registry
             .end_by_handle(user.id, handle, this.as_deref())
             .await?;
-        if self.browser_handle().await? != Some(handle) {
+        if self.browser_session().await?.map(|(handle, _)| handle) != Some(handle) {
             // Its tokens too, even if the session itself had expired already.
             self.tokens
                 .end_browser_session(user.id, handle, EndReason::Logout)
@@ -328,37 +331,35 @@ impl UserSession {
         Ok(ended)
     }
 
-    /// Deletes the session from Redis: the old cookie signs nobody in afterwards. The tokens
-    /// asked for from it end too: before the session goes (if that fails, the session stays
-    /// and the logout can be tried again) and once more after, for a token request that raced
-    /// the logout.
+    /// Deletes the session from Redis: the old cookie signs nobody in afterwards (first, so a
+    /// shared computer is signed out even while PostgreSQL is away). The tokens asked for from
+    /// it end too; if PostgreSQL cannot be reached for that, their refresh tokens stay usable
+    /// until they expire, and the access tokens at most ten minutes (logged).
     pub async fn log_out(&self) -> Result<(), ServerError> {
         let user = self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?;
-        let handle = self.browser_handle().await?;
-        let signed_in = user.map(|u| u.id).zip(handle);
-        if let Some((user_id, handle)) = signed_in {
-            self.tokens
-                .end_browser_session(user_id, handle, EndReason::Logout)
-                .await?;
-        }
+        let handle = self.browser_session().await?.map(|(handle, _)| handle);
         self.session.flush().await?;
         self.remember(None);
-        if let Some((user_id, handle)) = signed_in {
-            self.tokens
+        if let Some((user_id, handle)) = user.map(|u| u.id).zip(handle) {
+            if let Err(error) = self
+                .tokens
                 .end_browser_session(user_id, handle, EndReason::Logout)
-                .await?;
+                .await
+            {
+                tracing::warn!(user_id = %user_id, error = ?error, "signed out; the browser's token sessions could not be ended");
+            }
         }
         Ok(())
     }
 
     /// The handle naming this session (never its id, the cookie's secret): the browser
     /// session the tokens asked for from it belong to.
-    pub async fn browser_handle(&self) -> Result<Option<Uuid>, ServerError> {
+    pub async fn browser_session(&self) -> Result<Option<(Uuid, DateTime<Utc>)>, ServerError> {
         Ok(self
             .session
             .get::<SessionInfo>(SESSION_INFO_KEY)
             .await?
-            .map(|info| info.handle))
+            .map(|info| (info.handle, info.started_at)))
     }
 
     /// Whether this session, as the request found it signed in as `user`, still is: still in

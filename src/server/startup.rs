@@ -268,7 +268,12 @@ fn router(state: AppState, settings: &Settings) -> Router {
             headers,
             security::add_headers,
         ))
-        .layer(TraceLayer::new_for_http())
+        // The path only: query strings carry reset and verification tokens (links in mails).
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            },
+        ))
 }
 
 fn time_duration(duration: Duration) -> time::Duration {

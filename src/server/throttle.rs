@@ -91,7 +91,7 @@ async fn allows(state: &AppState, limit: &Limit, client: &Client) -> bool {
         return true;
     };
     let name = format!("throttle:{}", limit.name);
-    let subject = address.to_string();
+    let subject = client.rate_limit_key();
     // If Redis is down the request goes on: the session layer will answer 503 anyway.
     let count =
         match window_counter::count_in_window(&state.redis, &name, &subject, limit.window_seconds)

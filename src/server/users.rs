@@ -6,8 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
-    audit, notices,
-    one_time_codes::{self, Purpose},
+    audit, lockout, notices, one_time_codes,
     outbox::{self, Pending},
 };
 use crate::domain::{
@@ -91,11 +90,11 @@ pub struct Account {
 }
 
 impl Account {
-    /// Whether the account may set a new password through a code: it is active, or locked only
-    /// by failed sign-ins (which the reset lifts). Not an admin's lock, INACTIVE or WITHDRAWN.
-    pub fn may_recover(&self) -> bool {
-        self.status == UserStatus::Active
-            || (self.status == UserStatus::Locked && self.locked_until.is_some())
+    /// Whether the account may keep its sessions, and so set a new password through a code or
+    /// confirm an address (an automatic lock is lifted by the reset). Not an admin's lock,
+    /// INACTIVE or WITHDRAWN.
+    pub fn may_keep_access(&self) -> bool {
+        lockout::may_keep_access(self.status, self.locked_until)
     }
 }
 
@@ -146,11 +145,15 @@ pub async fn find_account(db: &PgPool, user_id: Uuid) -> Result<Option<Account>,
         .transpose()
 }
 
+/// The password hash of an account that may use its sessions (see `lockout::may_keep_access`).
 pub async fn password_hash(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND status = 'ACTIVE'")
-        .bind(user_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar(&format!(
+        "SELECT password_hash FROM users WHERE id = $1 AND {}",
+        lockout::MAY_KEEP_ACCESS_SQL
+    ))
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn record_sign_in(db: &PgPool, user_id: Uuid) -> Result<(), sqlx::Error> {
@@ -356,12 +359,9 @@ pub async fn update_store(
     Ok(result.rows_affected() == 1)
 }
 
-/// The codes that set a password: the e-mailed reset code and an admin's recovery code.
-pub const RESET_PURPOSES: [Purpose; 2] = [Purpose::PasswordReset, Purpose::AdminRecovery];
-
 /// Writes a new password hash in `tx`, with what every password change brings: no more "must
-/// change password", no automatic lock, no unused reset or recovery codes, a notice to the
-/// owner, and the end of every session of the user queued (the caller does it after the
+/// change password", no automatic lock, no unused code of any kind (a pending address change
+/// an intruder started is cancelled too), a notice to the owner, and the end of every session of the user queued (the caller does it after the
 /// commit, see `server::access::revoke_committed`).
 pub async fn set_password(
     tx: &mut PgConnection,
@@ -380,7 +380,7 @@ pub async fn set_password(
     .bind(hash)
     .execute(&mut *tx)
     .await?;
-    one_time_codes::void_all(tx, account.id, &RESET_PURPOSES).await?;
+    one_time_codes::void_all(tx, account.id).await?;
     let notice = notices::password_changed(&account.email, &account.name, how, Utc::now());
     outbox::queue_mail(tx, notice).await?;
     outbox::queue_revocation(tx, account.id).await
@@ -423,6 +423,11 @@ pub async fn withdraw(db: &PgPool, user_id: Uuid) -> Result<Pending, sqlx::Error
     .await?;
     audit::forget_personal_data(&mut tx, user_id).await?;
     sqlx::query("DELETE FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    // A pending address change would otherwise write a real address back into the row.
+    sqlx::query("DELETE FROM one_time_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;

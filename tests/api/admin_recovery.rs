@@ -170,5 +170,15 @@ async fn recovery_support_is_for_admins_only_and_not_for_withdrawn_accounts() {
         )
         .await;
     assert_eq!(withdrawn.status().as_u16(), 400);
+    // One admin may not take over another's account with a code (the command line recovers
+    // admins).
+    let other_admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let admin_target = console
+        .call(
+            "admin/users/recovery-code",
+            &[("user_id", &other_admin.id.to_string())],
+        )
+        .await;
+    assert_eq!(admin_target.status().as_u16(), 400);
     assert_eq!(app.count("SELECT count(*) FROM one_time_codes").await, 0);
 }

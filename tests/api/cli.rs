@@ -138,6 +138,18 @@ async fn set_password_lets_a_locked_out_admin_back_in_and_ends_their_sessions() 
         .await
         .unwrap();
     assert!(before.is_null(), "the session from before ended");
+    let (actor, action, after): (String, String, String) = sqlx::query_as(
+        "SELECT actor_email, action, after FROM admin_audit_log WHERE target_id = $1",
+    )
+    .bind(admin.id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor.as_str(), action.as_str(), after.as_str()),
+        ("운영자 (명령줄)", "SET_STATUS", "ACTIVE"),
+        "lifting the lock is audited"
+    );
     crate::helpers::wait_for_mail_about(&admin.email, "비밀번호가 변경되었습니다").await;
 }
 

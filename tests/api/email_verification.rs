@@ -117,6 +117,11 @@ async fn a_new_address_takes_effect_only_when_it_confirms_and_the_old_one_is_tol
         .await;
 
     assert_redirect_to(&requested, "/profile?saved=email-pending");
+    let heads_up = wait_for_mail_about(&old_email, "로그인 이메일 변경이 요청").await;
+    assert!(
+        heads_up.text.contains("ne***@"),
+        "the old address hears of it at once"
+    );
     let stored: String = sqlx::query_scalar("SELECT email FROM users WHERE email = $1")
         .bind(&old_email)
         .fetch_one(&app.db)
@@ -227,4 +232,110 @@ async fn admins_can_list_the_owners_who_have_not_verified() {
         .await
         .unwrap();
     assert!(html.contains("미인증"));
+}
+
+#[tokio::test]
+async fn a_password_reset_cancels_an_address_change_an_intruder_started() {
+    let app = spawn_app().await;
+    let (intruder, email) = signed_up(&app).await;
+    let theirs = format!("intruder-{email}");
+    intruder
+        .call(
+            "profile/email",
+            &[("email", &theirs), ("current_password", PASSWORD)],
+        )
+        .await;
+    let mail = wait_for_mail_about(&theirs, "새 로그인 이메일").await;
+    let link = mail.link("/email/verify?token=").unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    // The owner, warned, resets the password.
+    app.client()
+        .call("password/forgot", &[("email", &email)])
+        .await;
+    let code = wait_for_mail_about(&email, "비밀번호 재설정")
+        .await
+        .code(6)
+        .unwrap();
+    let reset = app
+        .client()
+        .call(
+            "password/reset",
+            &[
+                ("email", email.as_str()),
+                ("code", code.as_str()),
+                ("new_password", "harbor-tangerine-73"),
+                ("new_password_confirm", "harbor-tangerine-73"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status().as_u16(), 200);
+
+    let confirmed = app
+        .client()
+        .call("email/verify-link", &[("token", &token)])
+        .await;
+
+    assert_eq!(confirmed.status().as_u16(), 400);
+    let body: serde_json::Value = confirmed.json().await.unwrap();
+    assert!(
+        body["Form"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("그 사이 비밀번호나 이메일이 변경되어"),
+        "{body}"
+    );
+    let stored: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM users WHERE email = '{email}'"
+        ))
+        .await;
+    assert_eq!(stored, 1, "the address stayed the owner's");
+}
+
+#[tokio::test]
+async fn an_admins_lock_cancels_a_pending_address_change() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let (browser, email) = signed_up(&app).await;
+    let wanted = format!("elsewhere-{email}");
+    browser
+        .call(
+            "profile/email",
+            &[("email", &wanted), ("current_password", PASSWORD)],
+        )
+        .await;
+    let token = wait_for_mail_about(&wanted, "새 로그인 이메일")
+        .await
+        .link("/email/verify?token=")
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.signed_in(&admin)
+        .await
+        .call(
+            "admin/users/status",
+            &[("user_id", &id.to_string()), ("status", "LOCKED")],
+        )
+        .await;
+
+    let confirmed = app
+        .client()
+        .call("email/verify-link", &[("token", &token)])
+        .await;
+
+    assert_eq!(confirmed.status().as_u16(), 400);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM users WHERE email = '{wanted}'"
+        ))
+        .await,
+        0
+    );
 }

@@ -82,15 +82,46 @@ async fn re_authentication_is_throttled_per_user() {
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
     let browser = app.signed_in(&owner).await;
 
-    // Right passwords, so no failure limit is reached: only the rate.
+    // Right passwords, so no failure limit is reached: only the rate. (New phone numbers:
+    // each change asks for the password.)
     let mut statuses = Vec::new();
-    for _ in 0..11 {
-        let response = change_email_with(&browser, &owner, &owner.password).await;
+    for n in 0..11 {
+        let response = browser
+            .call(
+                "profile/owner",
+                &[
+                    ("name", "김테스트"),
+                    ("phone_number", &format!("010-5555-{n:04}")),
+                    ("phone_password", &owner.password),
+                ],
+            )
+            .await;
         statuses.push(response.status().as_u16());
     }
 
     assert_eq!(statuses[..10], [200; 10]);
     assert_eq!(statuses[10], 429, "the 11th within a minute waits");
+}
+
+#[tokio::test]
+async fn an_automatic_lock_does_not_stop_the_owner_confirming_their_password() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.signed_in(&owner).await;
+    // A stranger's guessing locks the account against unknown browsers...
+    for _ in 0..5 {
+        app.client()
+            .call(
+                "login",
+                &[("email", &owner.email), ("password", "guess-1234")],
+            )
+            .await;
+    }
+
+    // ...but the owner's own session goes on, password checks included.
+    let response = change_email_with(&browser, &owner, &owner.password).await;
+
+    assert_eq!(response.status().as_u16(), 200);
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{
-    assert_redirect_to, error_fields, spawn_app, wait_for_mail, wait_for_mail_about, TestApp,
-    TestClient, TestUser,
+    assert_redirect_to, error_fields, spawn_app, spawn_app_with, wait_for_mail,
+    wait_for_mail_about, AppOptions, TestApp, TestClient, TestUser,
 };
 
 const NEW_PASSWORD: &str = "harbor-tangerine-73";
@@ -152,33 +152,84 @@ async fn the_link_works_in_any_browser_and_only_once() {
     assert!(signs_in_with(&app, &owner, NEW_PASSWORD).await);
 }
 
+/// What a wrong code (or an unknown address) gets on the reset form: nothing more.
+const WRONG_CODE: &str = "인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요. 10번 틀리면 그 코드는 더 이상 입력할 수 없습니다.";
+
 #[tokio::test]
-async fn ten_wrong_codes_void_the_code_and_change_nothing() {
+async fn ten_wrong_codes_stop_the_code_being_typed_but_not_the_link_in_the_owners_mail() {
     let app = spawn_app().await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
     request_reset(&app.client(), &owner.email).await;
-    let code = mailed_code(&owner).await;
+    let mail = wait_for_mail_about(&owner.email, "비밀번호 재설정").await;
+    let code = mail.code(6).unwrap();
+    let link = mail.link("/password/reset?token=").unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let browser = app.client();
 
-    let first = reset_with_code(&browser, &owner.email, wrong, NEW_PASSWORD).await;
-    assert_eq!(
-        error_fields(first).await[0].1,
-        "인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요. (남은 입력 횟수 9회)"
-    );
-    for _ in 0..8 {
-        reset_with_code(&browser, &owner.email, wrong, NEW_PASSWORD).await;
+    for _ in 0..10 {
+        let guess = reset_with_code(&browser, &owner.email, wrong, NEW_PASSWORD).await;
+        assert_eq!(
+            error_fields(guess).await[0].1,
+            WRONG_CODE,
+            "a stranger learns nothing"
+        );
     }
-    let tenth = reset_with_code(&browser, &owner.email, wrong, NEW_PASSWORD).await;
     let right_too_late = reset_with_code(&browser, &owner.email, &code, NEW_PASSWORD).await;
-
-    assert!(error_fields(tenth).await[0].1.contains("10번 잘못 입력"));
     assert!(error_fields(right_too_late).await[0]
         .1
         .contains("10번 잘못 입력"));
     assert!(
         signs_in_with(&app, &owner, &owner.password).await,
         "nothing changed"
+    );
+
+    // The owner's link still works: a stranger's guessing cannot lock them out of the reset.
+    let by_link = app
+        .client()
+        .call(
+            "password/reset",
+            &[
+                ("token", token.as_str()),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(by_link.status().as_u16(), 200);
+    assert!(signs_in_with(&app, &owner, NEW_PASSWORD).await);
+}
+
+#[tokio::test]
+async fn a_sign_in_racing_a_reset_does_not_keep_a_session_with_the_old_password() {
+    // Cost 10: checking the old password takes long enough for the reset to land meanwhile.
+    let app = spawn_app_with(AppOptions {
+        bcrypt_cost: 10,
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    request_reset(&app.client(), &owner.email).await;
+    let code = mailed_code(&owner).await;
+    let intruder = app.client();
+
+    let sign_in = intruder.log_in(&owner);
+    let reset = async {
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        reset_with_code(&app.client(), &owner.email, &code, NEW_PASSWORD).await
+    };
+    let (_, reset) = tokio::join!(sign_in, reset);
+
+    assert_eq!(reset.status().as_u16(), 200);
+    let after: serde_json::Value = intruder
+        .call("current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        after.is_null(),
+        "the old password's session did not survive the reset"
     );
 }
 
@@ -298,10 +349,7 @@ async fn bad_input_gets_a_message_at_each_field() {
     let unknown = reset_with_code(&browser, "nobody@example.com", "123456", NEW_PASSWORD).await;
     assert_eq!(
         error_fields(unknown).await,
-        vec![(
-            "code".to_owned(),
-            "인증 코드가 올바르지 않습니다. 받은 메일의 숫자를 다시 확인해 주세요.".to_owned()
-        )],
+        vec![("code".to_owned(), WRONG_CODE.to_owned())],
         "an unknown address looks like a wrong code"
     );
     let forged = browser

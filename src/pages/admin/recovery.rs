@@ -94,6 +94,8 @@ pub fn shown_recovery_code() -> ShownRecoveryCode {
 #[component]
 pub fn RecoverySupport(
     user_id: Uuid,
+    /// Recovery codes are for owners; admins recover with the command line.
+    offers_code: bool,
     must_change_password: bool,
     require: ServerAction<RequirePasswordChange>,
     shown: ShownRecoveryCode,
@@ -115,14 +117,16 @@ pub fn RecoverySupport(
                     }
                 })}
             </Suspense>
-            <p class="card-lead">
-                "비밀번호를 잊었는데 메일을 받을 수 없는 회원에게 전화로 불러 줄 일회용 복구 코드를 발급합니다. 회원은 비밀번호 재설정 화면에서 이메일과 이 코드로 새 비밀번호를 정합니다."
-            </p>
-            <ActionForm action=issue attr:class="inline-form">
-                <FormAlert error=issue_error/>
-                <input type="hidden" name="user_id" value=id_for_issue/>
-                <button type="submit" class="button button-small">"복구 코드 발급"</button>
-            </ActionForm>
+            {offers_code.then(|| view! {
+                <p class="card-lead">
+                    "비밀번호를 잊었는데 메일을 받을 수 없는 회원에게 전화로 불러 줄 일회용 복구 코드를 발급합니다. 회원은 비밀번호 재설정 화면에서 이메일과 이 코드로 새 비밀번호를 정합니다."
+                </p>
+                <ActionForm action=issue attr:class="inline-form">
+                    <FormAlert error=issue_error/>
+                    <input type="hidden" name="user_id" value=id_for_issue/>
+                    <button type="submit" class="button button-small">"복구 코드 발급"</button>
+                </ActionForm>
+            })}
             <p class="card-lead" data-testid="must-change-password">
                 {if must_change_password {
                     "다음 로그인 때 비밀번호를 바꾸도록 요구하고 있습니다."

@@ -116,7 +116,13 @@ fn DetailBody(
             <UserActionForms actions user_id=user.id status=user.status role=user.role label/>
         </section>
         {(user.status != crate::domain::UserStatus::Withdrawn).then(|| view! {
-            <RecoverySupport user_id=user.id must_change_password=detail.must_change_password require shown=recovery/>
+            <RecoverySupport
+                user_id=user.id
+                offers_code=user.role == crate::domain::Role::Owner
+                must_change_password=detail.must_change_password
+                require
+                shown=recovery
+            />
         })}
         <section class="card" aria-labelledby="store-title">
             <h2 id="store-title">"매장"</h2>

@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::domain::{CurrentUser, Role, UserStatus};
+use crate::{
+    domain::{CurrentUser, Role, UserStatus},
+    server::lockout,
+};
 
 /// 32 random bytes in URL-safe base64 without padding.
 const TOKEN_CHARS: usize = 43;
@@ -98,14 +101,30 @@ fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }
 
-/// Starts a family for `user`, from the browser session `browser_session` if there is one.
-/// The user's families that have expired are deleted on the way.
+/// Where a family starts from: an app's sign-in, or a browser session (whose own end, the
+/// absolute limit counted from its sign-in, the family may not outlive).
+pub enum Origin {
+    App,
+    BrowserSession {
+        handle: Uuid,
+        signed_in_at: DateTime<Utc>,
+    },
+}
+
+/// Starts a family for `user`. The user's families that have expired are deleted on the way.
 pub async fn start(
     db: &PgPool,
     user: &CurrentUser,
-    browser_session: Option<Uuid>,
+    origin: Origin,
     lifetimes: &Lifetimes,
 ) -> Result<NewFamily, sqlx::Error> {
+    let (browser_session, started): (Option<Uuid>, Option<DateTime<Utc>>) = match origin {
+        Origin::App => (None, None),
+        Origin::BrowserSession {
+            handle,
+            signed_in_at,
+        } => (Some(handle), Some(signed_in_at)),
+    };
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM token_families WHERE user_id = $1 AND expires_at < now()")
         .bind(user.id)
@@ -113,11 +132,12 @@ pub async fn start(
         .await?;
     let sid: Uuid = sqlx::query_scalar(
         "INSERT INTO token_families (user_id, browser_session, expires_at)
-         VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING id",
+         VALUES ($1, $2, COALESCE($4, now()) + make_interval(secs => $3)) RETURNING id",
     )
     .bind(user.id)
     .bind(browser_session)
     .bind(seconds(lifetimes.absolute))
+    .bind(started)
     .fetch_one(&mut *tx)
     .await?;
     let refresh_token = insert_token(&mut tx, sid, lifetimes.idle(user.role)).await?;
@@ -167,7 +187,10 @@ pub enum Refusal {
     },
     Expired,
     /// Its family was ended before (logout, a change of access, reuse).
-    Revoked,
+    Revoked {
+        user_id: Uuid,
+        sid: Uuid,
+    },
     /// The account may no longer sign in (inactive, locked by an admin, withdrawn): the
     /// family is ended now.
     NoAccess {
@@ -216,7 +239,10 @@ pub async fn rotate(
         return Ok(Rotation::Refused(Refusal::Unknown));
     };
     if row.revoked {
-        return Ok(Rotation::Refused(Refusal::Revoked));
+        return Ok(Rotation::Refused(Refusal::Revoked {
+            user_id: row.user_id,
+            sid: row.sid,
+        }));
     }
     if row.used {
         end(&mut tx, row.sid, EndReason::RefreshTokenReused).await?;
@@ -237,10 +263,7 @@ pub async fn rotate(
         .status
         .parse()
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    // As for a browser session: an automatic lock stops guessing, it does not sign anyone out.
-    let may_continue = status == UserStatus::Active
-        || (status == UserStatus::Locked && row.locked_until.is_some());
-    if !may_continue {
+    if !lockout::may_keep_access(status, row.locked_until) {
         end(&mut tx, row.sid, EndReason::AccessRevoked).await?;
         tx.commit().await?;
         return Ok(Rotation::Refused(Refusal::NoAccess {
@@ -317,11 +340,7 @@ pub async fn end_families(
     which: Which,
     reason: EndReason,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    let (filter, handle) = match which {
-        Which::All => ("TRUE", None),
-        Which::OfBrowserSession(handle) => ("browser_session = $3", Some(handle)),
-        Which::AllBut(handle) => ("browser_session IS DISTINCT FROM $3", handle),
-    };
+    let (filter, handle) = which.filter(3);
     sqlx::query_scalar(&format!(
         "UPDATE token_families SET revoked_at = now(), revoked_reason = $2
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND {filter}
@@ -332,6 +351,37 @@ pub async fn end_families(
     .bind(handle)
     .fetch_all(db)
     .await
+}
+
+/// The families [`end_families`] would end now, without ending them.
+pub async fn open_families(
+    db: &PgPool,
+    user_id: Uuid,
+    which: Which,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let (filter, handle) = which.filter(2);
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM token_families
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND {filter}"
+    ))
+    .bind(user_id)
+    .bind(handle)
+    .fetch_all(db)
+    .await
+}
+
+impl Which {
+    /// The condition on `browser_session`, compared with the query's parameter `$param`, and
+    /// the handle to bind to it (the parameter is always used, so it always has a type).
+    fn filter(self, param: usize) -> (String, Option<Uuid>) {
+        match self {
+            Which::All => (format!("${param}::uuid IS NULL"), None),
+            Which::OfBrowserSession(handle) => {
+                (format!("browser_session = ${param}"), Some(handle))
+            }
+            Which::AllBut(handle) => (format!("browser_session IS DISTINCT FROM ${param}"), handle),
+        }
+    }
 }
 
 /// The family a refresh token (current or replaced) belongs to, with its user.
@@ -346,17 +396,6 @@ pub async fn family_of(
     .bind(presented.hash())
     .fetch_optional(db)
     .await
-}
-
-/// Whether the family `sid` is still going (not ended, not expired).
-pub async fn is_live(db: &PgPool, sid: Uuid) -> Result<bool, sqlx::Error> {
-    let live: Option<bool> = sqlx::query_scalar(
-        "SELECT revoked_at IS NULL AND expires_at > now() FROM token_families WHERE id = $1",
-    )
-    .bind(sid)
-    .fetch_optional(db)
-    .await?;
-    Ok(live.unwrap_or(false))
 }
 
 impl std::fmt::Debug for PresentedRefreshToken {

@@ -22,9 +22,11 @@ use crate::{
     server::{
         auth::{self, SignInError},
         client::Client,
+        devices,
         error::ServerError,
         session::UserSession,
         state::AppState,
+        users,
     },
 };
 
@@ -113,11 +115,24 @@ pub async fn from_session(state: &AppState, session: &UserSession) -> Result<Iss
     if user.must_change_password {
         return Err(GrantRefusal::PasswordChangeRequired.into());
     }
-    let handle = session
-        .browser_handle()
+    let (handle, signed_in_at) = session
+        .browser_session()
         .await?
         .ok_or(GrantRefusal::NoSession)?;
-    let family = families::start(&state.db, &user, Some(handle), &state.tokens.lifetimes).await?;
+    // The account as it is now (another browser may have changed the e-mail since this
+    // session began), not the session's copy.
+    let user = match users::find_account(&state.db, user.id).await? {
+        Some(account) if account.role == user.role => CurrentUser {
+            email: account.email,
+            ..user
+        },
+        _ => return Err(GrantRefusal::NoSession.into()),
+    };
+    let origin = families::Origin::BrowserSession {
+        handle,
+        signed_in_at,
+    };
+    let family = families::start(&state.db, &user, origin, &state.tokens.lifetimes).await?;
     // A logout or revocation that ended this browser's families before this one was recorded
     // would have missed it: then the session is gone or its access version old.
     if !session.is_still_signed_in(&user).await? {
@@ -142,17 +157,24 @@ pub async fn from_password(
     client: &Client,
 ) -> Result<Issued, GrantError> {
     let asked_at = now_millis();
-    let user = match auth::validate_credentials(state, email, password, client, None).await {
-        Ok(signed_in) => signed_in.user,
+    let signed_in = match auth::validate_credentials(state, email, password, client, None).await {
+        Ok(signed_in) => signed_in,
         Err(SignInError::InvalidCredentials) => return Err(GrantRefusal::InvalidCredentials.into()),
         Err(SignInError::Server(e)) => return Err(e.into()),
     };
+    let user = signed_in.user;
     if user.must_change_password {
         return Err(GrantRefusal::PasswordChangeRequired.into());
     }
-    let family = families::start(&state.db, &user, None, &state.tokens.lifetimes).await?;
-    // An admin's change that committed while the password was being checked.
-    if !auth::still_has_access(state, &user).await? {
+    let family = families::start(
+        &state.db,
+        &user,
+        families::Origin::App,
+        &state.tokens.lifetimes,
+    )
+    .await?;
+    // An admin's change or a password reset that committed while the password was checked.
+    if !auth::still_has_access(state, &user, Some(&signed_in.password_hash)).await? {
         state
             .tokens
             .revocation
@@ -160,6 +182,9 @@ pub async fn from_password(
             .await?;
         return Err(GrantRefusal::InvalidCredentials.into());
     }
+    // An app holds no device cookie: every app sign-in is told to the owner, as a browser new
+    // to the account is.
+    devices::tell_of_new_sign_in(state, user.id, client).await?;
     tracing::info!(user_id = %user.id, sid = %family.sid, grant = "password", "tokens issued");
     sign(state, &user, family, asked_at).await
 }
@@ -171,6 +196,14 @@ pub async fn from_refresh_token(
     presented: &PresentedRefreshToken,
 ) -> Result<Issued, GrantError> {
     let asked_at = now_millis();
+    // The list is read before the token is exchanged: once exchanged (committed) it is spent,
+    // and a Redis failure after that would make the app's retry look like reuse. A revocation
+    // after this read ends the family in PostgreSQL, which the exchange waits for and sees,
+    // and lists a moment after every token signed here.
+    let revoked_before = match families::family_of(&state.db, presented).await? {
+        Some((user_id, _)) => state.tokens.revocation.revoked_before(user_id).await?,
+        None => None,
+    };
     match families::rotate(&state.db, presented, &state.tokens.lifetimes).await? {
         Rotation::Rotated {
             user,
@@ -178,7 +211,7 @@ pub async fn from_refresh_token(
             refresh_token,
         } => {
             let family = NewFamily { sid, refresh_token };
-            sign(state, &user, family, asked_at).await
+            sign_as_of(state, &user, family, asked_at, revoked_before).await
         }
         Rotation::Refused(refusal) => Err(refused(state, refusal).await?.into()),
     }
@@ -189,7 +222,11 @@ async fn refused(state: &AppState, refusal: Refusal) -> Result<GrantRefusal, Ser
     Ok(match refusal {
         Refusal::Unknown => GrantRefusal::RefreshTokenUnknown,
         Refusal::Expired => GrantRefusal::RefreshTokenExpired,
-        Refusal::Revoked => GrantRefusal::RefreshTokenRevoked,
+        Refusal::Revoked { user_id, sid } => {
+            // Listed when it was ended; again here, in case Redis failed then.
+            state.tokens.revocation.list_session(user_id, sid).await?;
+            GrantRefusal::RefreshTokenRevoked
+        }
         Refusal::Reused { user_id, sid } => {
             // Someone else holds a copy of this family's tokens: its access tokens go too.
             tracing::warn!(user_id = %user_id, sid = %sid, "a replaced refresh token was used again: token session ended");
@@ -229,8 +266,19 @@ async fn sign(
     family: NewFamily,
     asked_at: i64,
 ) -> Result<Issued, GrantError> {
+    let revoked_before = state.tokens.revocation.revoked_before(user.id).await?;
+    sign_as_of(state, user, family, asked_at, revoked_before).await
+}
+
+/// [`sign`] with the user's "revoked before" moment as read by the caller.
+async fn sign_as_of(
+    state: &AppState,
+    user: &CurrentUser,
+    family: NewFamily,
+    asked_at: i64,
+    revoked_before: Option<i64>,
+) -> Result<Issued, GrantError> {
     let tokens = &state.tokens;
-    let revoked_before = tokens.revocation.revoked_before(user.id).await?;
     if revoked_before.is_some_and(|before| before >= asked_at) {
         tokens
             .revocation

@@ -74,17 +74,24 @@ impl TokenRevocation {
             .await
     }
 
+    /// Lists the token sessions first and ends their families after: if Redis fails half-way,
+    /// nothing is ended yet and a retry finds them all again. Families started in between are
+    /// listed after they are ended.
     async fn end(
         &self,
         user_id: Uuid,
         which: Which,
         reason: EndReason,
     ) -> Result<usize, ServerError> {
-        let sids = families::end_families(&self.db, user_id, which, reason).await?;
-        for sid in &sids {
+        let open = families::open_families(&self.db, user_id, which).await?;
+        for sid in &open {
             self.list_session(user_id, *sid).await?;
         }
-        Ok(sids.len())
+        let ended = families::end_families(&self.db, user_id, which, reason).await?;
+        for sid in ended.iter().filter(|sid| !open.contains(sid)) {
+            self.list_session(user_id, *sid).await?;
+        }
+        Ok(ended.len())
     }
 
     /// One token session: its family (if still going) and its access tokens.
