@@ -48,8 +48,10 @@ start_smtp "$smtp_port" "$work/mail" "$work/smtp.log" || die "the mail server di
 server_pid=""
 reference_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  [ -n "$reference_pid" ] && kill "$reference_pid" 2>/dev/null && wait "$reference_pid" 2>/dev/null
+  # `|| true`: a server stopped by its signal "fails" its wait, which would end the cleanup
+  # here (set -e) with that status and leave the private Redis and mail server running.
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$reference_pid" ] && kill "$reference_pid" 2>/dev/null && wait "$reference_pid" 2>/dev/null || true
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   stop_smtp "$smtp_port"
   rm -rf "$work"
