@@ -105,3 +105,21 @@ pub fn Field(
         </div>
     }
 }
+
+/// The field for a mailed or read-out one-time code (`code`): digits on a phone's keypad, and
+/// the code offered from an SMS or mail by browsers that can (`one-time-code`). 9 characters:
+/// an admin's 8-digit code typed with a space or hyphen in the middle.
+#[component]
+pub fn CodeField(#[prop(into)] errors: Signal<Option<FormErrors>>) -> impl IntoView {
+    view! {
+        <Field
+            label="인증 코드"
+            name="code"
+            autocomplete="one-time-code"
+            inputmode="numeric"
+            maxlength=9
+            required=true
+            errors
+        />
+    }
+}

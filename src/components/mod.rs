@@ -18,7 +18,7 @@ pub use account_nav::AccountNav;
 pub use action_errors::action_errors;
 pub use content_security_policy::content_security_policy;
 pub use error_page::{ErrorPage, NotFoundPage};
-pub use field::Field;
+pub use field::{CodeField, Field};
 pub use flashed_form_error::provide_flashed_form_error;
 pub use form_alert::FormAlert;
 pub use http_status::set_http_status;

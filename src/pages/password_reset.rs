@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, Field, FormAlert, LiveValidation, NewPasswordFields, Notice},
+    components::{
+        action_errors, CodeField, Field, FormAlert, LiveValidation, NewPasswordFields, Notice,
+    },
     domain::forms::{FieldErrors, PasswordResetInput},
     error::AppError,
 };
@@ -142,15 +144,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 maxlength=255
                                 errors
                             />
-                            <Field
-                                label="인증 코드"
-                                name="code"
-                                autocomplete="one-time-code"
-                                inputmode="numeric"
-                                maxlength=9
-                                required=true
-                                errors
-                            />
+                            <CodeField errors/>
                         }
                         .into_any(),
                     }}

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, ErrorPage, Field, FormAlert},
+    components::{action_errors, CodeField, ErrorPage, FormAlert},
     domain::EmailConfirmation,
     error::AppError,
     page_data::page_resource,
@@ -185,15 +185,7 @@ fn EnterCode() -> impl IntoView {
                     <Notice message=sent/>
                     <ActionForm action=confirm attr:class="form" attr:novalidate=true>
                         <FormAlert error/>
-                        <Field
-                            label="인증 코드"
-                            name="code"
-                            autocomplete="one-time-code"
-                            inputmode="numeric"
-                            maxlength=9
-                            required=true
-                            errors
-                        />
+                        <CodeField errors/>
                         <button type="submit" class="button button-primary button-block" disabled=move || confirm.pending().get()>
                             "인증하기"
                         </button>

@@ -23,12 +23,22 @@ pub async fn record(
     actor: &CurrentUser,
     change: Change<'_>,
 ) -> Result<(), sqlx::Error> {
+    insert(tx, Some(actor.id), &actor.email, change).await
+}
+
+/// One row; `actor_email` stands where the actor has no account row to read it from.
+async fn insert(
+    tx: &mut PgConnection,
+    actor_id: Option<Uuid>,
+    actor_email: &str,
+    change: Change<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO admin_audit_log (actor_id, actor_email, target_id, target_email, action, before, after)
          VALUES ($1, COALESCE((SELECT email FROM users WHERE id = $1), $2), $3, $4, $5, $6, $7)",
     )
-    .bind(actor.id)
-    .bind(&actor.email)
+    .bind(actor_id)
+    .bind(actor_email)
     .bind(change.target_id)
     .bind(change.target_email)
     .bind(change.action.as_str())
@@ -65,19 +75,7 @@ pub async fn record_by_operator(
     tx: &mut PgConnection,
     change: Change<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO admin_audit_log (actor_id, actor_email, target_id, target_email, action, before, after)
-         VALUES (NULL, $1, $2, $3, $4, $5, $6)",
-    )
-    .bind(OPERATOR)
-    .bind(change.target_id)
-    .bind(change.target_email)
-    .bind(change.action.as_str())
-    .bind(change.before)
-    .bind(change.after)
-    .execute(tx)
-    .await?;
-    Ok(())
+    insert(tx, None, OPERATOR, change).await
 }
 
 #[derive(sqlx::FromRow)]
