@@ -246,16 +246,11 @@ async fn finish(
         }
     };
     tx.commit().await?;
-    // This browser, if it is the user's, shows the new address at once.
-    if let (EmailConfirmation::Changed { new_email }, Some(current)) =
-        (&confirmed, session.current_user().await?)
-    {
-        if current.id == user_id {
-            let updated = CurrentUser {
-                email: new_email.clone(),
-                ..current
-            };
-            session.update_user(&updated).await?;
+    // This browser, if it is the user's, shows the new address at once. The change is made: a
+    // Redis failure now only leaves the old address on show until the next sign-in.
+    if let EmailConfirmation::Changed { new_email } = &confirmed {
+        if let Err(error) = show_new_address(session, user_id, new_email).await {
+            tracing::warn!(error = ?error, "this browser's session still shows the old address");
         }
     }
     let what = match confirmed {
@@ -264,4 +259,22 @@ async fn finish(
     };
     tracing::info!(user_id = %user_id, what, "e-mail confirmed");
     Ok(confirmed)
+}
+
+/// Puts the confirmed address into this browser's session, if it is the user's own.
+async fn show_new_address(
+    session: &UserSession,
+    user_id: Uuid,
+    new_email: &str,
+) -> Result<(), ServerError> {
+    match session.current_user().await? {
+        Some(current) if current.id == user_id => {
+            let updated = CurrentUser {
+                email: new_email.to_owned(),
+                ..current
+            };
+            session.update_user(&updated).await
+        }
+        _ => Ok(()),
+    }
 }

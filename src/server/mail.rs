@@ -32,6 +32,8 @@ pub enum MailError {
     Build(#[from] lettre::error::Error),
     #[error("the SMTP server did not take the message")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("SMTP: the delivery took too long")]
+    TooSlow,
 }
 
 impl MailError {
@@ -50,8 +52,11 @@ impl MailError {
     }
 }
 
-/// How long one delivery may take before it counts as failed (and is retried later).
+/// How long one step of a delivery (connecting, one SMTP command) may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a whole delivery may take before it counts as failed (and is retried later): well
+/// inside the outbox's lease, so no other node takes the job while it is being sent.
+pub const DELIVERY_LIMIT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -94,7 +99,9 @@ impl Mailer {
                             .body(mail.html.clone()),
                     ),
             )?;
-        self.transport.send(message).await?;
+        tokio::time::timeout(DELIVERY_LIMIT, self.transport.send(message))
+            .await
+            .map_err(|_| MailError::TooSlow)??;
         Ok(())
     }
 }

@@ -14,8 +14,6 @@ use sqlx::PgConnection;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use tower_sessions_redis_store::fred::prelude::KeysInterface;
-
 use super::{error::ServerError, state::AppState, window_counter};
 use crate::{
     domain::OneTimeCode,
@@ -279,8 +277,8 @@ async fn mark_used(tx: &mut PgConnection, id: Uuid) -> Result<(), RedeemError> {
     }
 }
 
-/// Wrong guesses a user may make at typed codes of one purpose in a day, across codes: asking
-/// for new codes does not buy more guesses.
+/// Codes a user's account may be tried with in a day, across codes and purposes: asking for new
+/// codes does not buy more tries.
 const MAX_DAILY_GUESSES: i64 = 30;
 
 /// A typed code that was checked and may be used: [`use_code`] uses it up.
@@ -297,8 +295,10 @@ impl Checked {
 
 /// Checks `code` against the user's codes of `purposes`, on the pool and before any
 /// transaction of the caller's (no request ever holds a transaction while it waits for a
-/// second connection). A wrong code counts against the user's current codes: 10 at one code
-/// stop it being typed (its link still works), 30 a day across codes stop typing altogether.
+/// second connection). 10 wrong codes at one code stop it being typed (its link still works),
+/// 30 tries a day at an account stop typing altogether. Each try is counted before the code is
+/// compared, so guesses sent all at once cannot get past either limit; tries while the account
+/// has no code that could match count nowhere (a stranger cannot use them up in advance).
 /// A wrong code never says more than that it is wrong (nor whether the account has codes).
 pub async fn check_code(
     state: &AppState,
@@ -307,15 +307,6 @@ pub async fn check_code(
     code: &OneTimeCode,
 ) -> Result<Checked, RedeemError> {
     let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
-    let daily_key = format!("code_guesses:{user_id}:{}", names.join(","));
-    let guessed_today: Option<i64> = state
-        .redis
-        .get(&daily_key)
-        .await
-        .map_err(|e| RedeemError::Unavailable(e.into()))?;
-    if guessed_today.unwrap_or(0) >= MAX_DAILY_GUESSES {
-        return Err(RedeemError::Refused(Refused::TooManyGuesses));
-    }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT_ROWS} WHERE c.user_id = $1 AND c.purpose = ANY($2)
          ORDER BY c.created_at DESC"
@@ -325,10 +316,51 @@ pub async fn check_code(
     .fetch_all(&state.db)
     .await?;
     let now = Utc::now();
-    if let Some(row) = rows.iter().find(|row| row.matches(code)) {
-        if let Some(refusal) = row.typed_refusal(now) {
-            return Err(RedeemError::Refused(refusal));
-        }
+    let (current, past): (Vec<&Row>, Vec<&Row>) = rows
+        .iter()
+        .partition(|row| row.typed_refusal(now).is_none());
+    // Knowing a used, expired or replaced code proves the mail was read: say which it is.
+    if let Some(refusal) = past
+        .iter()
+        .find(|row| row.matches(code))
+        .and_then(|row| row.typed_refusal(now))
+    {
+        return Err(RedeemError::Refused(refusal));
+    }
+    if current.is_empty() {
+        return Err(RedeemError::Refused(Refused::Unknown));
+    }
+    let tries_today =
+        window_counter::count_one(&state.redis, &format!("code_guesses:{user_id}"), 24 * 3600)
+            .await
+            .map_err(|e| RedeemError::Unavailable(e.into()))?;
+    if tries_today > MAX_DAILY_GUESSES {
+        return Err(RedeemError::Refused(Refused::TooManyGuesses));
+    }
+    // One try at each current code, taken before comparing: a code out of tries is not compared.
+    let ids: Vec<Uuid> = current.iter().map(|row| row.id).collect();
+    let tried: Vec<(Uuid, i32)> = sqlx::query_as(
+        "UPDATE one_time_codes SET failed_attempts = failed_attempts + 1
+         WHERE id = ANY($1) AND used_at IS NULL AND voided_at IS NULL
+           AND code_locked_at IS NULL AND failed_attempts < $2
+         RETURNING id, failed_attempts",
+    )
+    .bind(&ids)
+    .bind(MAX_FAILED_ATTEMPTS)
+    .fetch_all(&state.db)
+    .await?;
+    let right = current
+        .iter()
+        .filter(|row| tried.iter().any(|(id, _)| *id == row.id))
+        .find(|row| row.matches(code));
+    if let Some(row) = right {
+        // A right code is no failed attempt: the try is given back.
+        sqlx::query(
+            "UPDATE one_time_codes SET failed_attempts = failed_attempts - 1 WHERE id = $1",
+        )
+        .bind(row.id)
+        .execute(&state.db)
+        .await?;
         let redeemed = row
             .redeemed()
             .ok_or(RedeemError::Refused(Refused::Unknown))?;
@@ -337,31 +369,23 @@ pub async fn check_code(
             redeemed,
         });
     }
-    window_counter::count_one(&state.redis, &daily_key, 24 * 3600)
-        .await
-        .map_err(|e| RedeemError::Unavailable(e.into()))?;
-    let current: Vec<Uuid> = rows
+    let spent: Vec<Uuid> = tried
         .iter()
-        .filter(|r| r.typed_refusal(now).is_none())
-        .map(|r| r.id)
+        .filter(|(_, attempts)| *attempts >= MAX_FAILED_ATTEMPTS)
+        .map(|(id, _)| *id)
         .collect();
-    if current.is_empty() {
-        return Err(RedeemError::Refused(Refused::Unknown));
+    if !spent.is_empty() {
+        sqlx::query(
+            "UPDATE one_time_codes SET code_locked_at = COALESCE(code_locked_at, now())
+             WHERE id = ANY($1)",
+        )
+        .bind(&spent)
+        .execute(&state.db)
+        .await?;
     }
-    let counted: Vec<(i32,)> = sqlx::query_as(
-        "UPDATE one_time_codes SET failed_attempts = failed_attempts + 1,
-                code_locked_at = COALESCE(code_locked_at,
-                    CASE WHEN failed_attempts + 1 >= $2 THEN now() END)
-         WHERE id = ANY($1) AND used_at IS NULL AND voided_at IS NULL
-         RETURNING failed_attempts",
-    )
-    .bind(&current)
-    .bind(MAX_FAILED_ATTEMPTS)
-    .fetch_all(&state.db)
-    .await?;
-    let most = counted
+    let most = tried
         .iter()
-        .map(|c| c.0)
+        .map(|(_, attempts)| *attempts)
         .max()
         .unwrap_or(MAX_FAILED_ATTEMPTS);
     Err(RedeemError::Refused(if most >= MAX_FAILED_ATTEMPTS {

@@ -16,7 +16,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgListener, PgConnection};
 use uuid::Uuid;
 
-use super::{access, error::ServerError, mail::Mail, state::AppState};
+use super::{
+    access,
+    error::ServerError,
+    mail::{Mail, DELIVERY_LIMIT},
+    state::AppState,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -60,8 +65,8 @@ const GRACE: Duration = Duration::from_secs(15);
 const POLL_EVERY: Duration = Duration::from_secs(1);
 /// The channel PostgreSQL notifies when a job is committed (see the outbox migration).
 const CHANNEL: &str = "outbox";
-/// Jobs taken per look; the rest wait for the next.
-const BATCH: i64 = 20;
+/// Jobs done per look; the rest wait for the next.
+const BATCH: usize = 20;
 /// The longest pause between two attempts at one job.
 const MAX_BACKOFF_SECONDS: i64 = 300;
 
@@ -165,61 +170,52 @@ async fn perform(state: &AppState, job: &Job) -> Result<bool, JobError> {
 }
 
 /// How long a taken job is left to the node that took it before another may take it (a node
-/// that dies mid-job): longer than any job takes (a mail's send gives up after 15 s).
-const LEASE_SECONDS: f64 = 60.0;
+/// that dies mid-job): twice the longest a job may take (a whole mail delivery is cut off at
+/// [`DELIVERY_LIMIT`]).
+const LEASE_SECONDS: f64 = 2.0 * DELIVERY_LIMIT.as_secs_f64();
 
-/// Does the jobs that are due, revocations first; returns how many were taken.
+/// Does the jobs that are due, revocations first, up to [`BATCH`]; returns how many were taken.
 ///
-/// Jobs are taken with a lease (their next attempt moved past it, in a statement of their own)
-/// and done outside any transaction: a slow mail server holds no row lock and no second
-/// connection, and a revocation never waits behind mails.
+/// Each job is taken with a lease of its own just before it is done (its next attempt moved
+/// past the lease, in a statement of its own), so a slow mail server cannot run a lease out
+/// while the job waits its turn, and done outside any transaction: a slow mail server holds no
+/// row lock and no second connection, and a revocation never waits behind mails. The job is
+/// finished only under the lease it was taken with: if another node took it meanwhile (this
+/// one stalled past the lease), that node's lease and attempt count are left alone.
 pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
-    let taken: Vec<(i64, serde_json::Value, i32)> = sqlx::query_as(
-        "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2)
-         WHERE id IN (SELECT id FROM outbox WHERE next_attempt_at <= now()
-                      ORDER BY kind <> 'revoke_access', next_attempt_at, id
-                      LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, payload, attempts",
-    )
-    .bind(BATCH)
-    .bind(LEASE_SECONDS)
-    .fetch_all(&state.db)
-    .await?;
-    let mut jobs: Vec<(i64, Result<Job, String>, i32)> = taken
-        .into_iter()
-        .map(|(id, payload, attempts)| {
-            let job =
-                serde_json::from_value::<Job>(payload).map_err(|e| format!("unreadable job: {e}"));
-            (id, job, attempts)
-        })
-        .collect();
-    jobs.sort_by_key(|(_, job, _)| !matches!(job, Ok(Job::RevokeAccess { .. })));
-    let count = jobs.len();
-    for (id, job, attempts) in jobs {
+    let mut count = 0;
+    while count < BATCH {
+        let Some((id, payload, attempts, leased_until)) = take_one(state).await? else {
+            break;
+        };
+        count += 1;
+        let job = serde_json::from_value::<Job>(payload);
+        let revocation = matches!(job, Ok(Job::RevokeAccess { .. }));
         let outcome = match &job {
             Ok(job) => perform(state, job)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.describe()),
-            Err(unreadable) => Err(unreadable.clone()),
+            Err(e) => Err(format!("unreadable job: {e}")),
         };
         match outcome {
             Ok(()) => {
-                sqlx::query("DELETE FROM outbox WHERE id = $1")
+                sqlx::query("DELETE FROM outbox WHERE id = $1 AND next_attempt_at = $2")
                     .bind(id)
+                    .bind(leased_until)
                     .execute(&state.db)
                     .await?;
             }
             Err(error) => {
-                let revocation = matches!(job, Ok(Job::RevokeAccess { .. }));
                 let pause = backoff_seconds(attempts, revocation);
                 tracing::warn!(job = id, attempts = attempts + 1, retry_in_seconds = pause, error = %error, "an outbox job failed");
                 sqlx::query(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                            next_attempt_at = now() + make_interval(secs => $3)
-                     WHERE id = $1",
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $3,
+                            next_attempt_at = now() + make_interval(secs => $4)
+                     WHERE id = $1 AND next_attempt_at = $2",
                 )
                 .bind(id)
+                .bind(leased_until)
                 .bind(error)
                 .bind(pause as f64)
                 .execute(&state.db)
@@ -228,6 +224,23 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
         }
     }
     Ok(count)
+}
+
+/// Takes the most urgent due job (revocations first) under a new lease: its id, payload,
+/// attempts so far and the lease's end, which names this taking.
+async fn take_one(
+    state: &AppState,
+) -> Result<Option<(i64, serde_json::Value, i32, DateTime<Utc>)>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $1)
+         WHERE id = (SELECT id FROM outbox WHERE next_attempt_at <= now()
+                     ORDER BY kind <> 'revoke_access', next_attempt_at, id
+                     LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, payload, attempts, next_attempt_at",
+    )
+    .bind(LEASE_SECONDS)
+    .fetch_optional(&state.db)
+    .await
 }
 
 /// 1 s after the first failure, doubling up to five minutes; a revocation at most every two

@@ -219,7 +219,11 @@ pub async fn reset(
     }
     tx.commit().await?;
     access::revoke_committed(state, account.id, revocation).await;
-    lockout::forget_account_failures(state, account.id).await?;
+    // The password is set: a Redis failure now must not tell the owner it failed (trying again
+    // would find the code used). The count lapses by itself within its window.
+    if let Err(error) = lockout::forget_account_failures(state, account.id).await {
+        tracing::warn!(error = ?error, "the failed sign-ins of a reset account could not be forgotten");
+    }
     tracing::info!(
         outcome = "success",
         purpose = redeemed.purpose.as_str(),

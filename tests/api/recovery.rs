@@ -1,6 +1,9 @@
 //! Forgot password: the same answer for every address, a code and a link by real e-mail, and a
 //! new password that ends every session, lifts an automatic lock and is told about.
 
+use std::sync::Arc;
+
+use tower_sessions_redis_store::fred::prelude::KeysInterface;
 use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{
@@ -198,6 +201,69 @@ async fn ten_wrong_codes_stop_the_code_being_typed_but_not_the_link_in_the_owner
         .await;
     assert_eq!(by_link.status().as_u16(), 200);
     assert!(signs_in_with(&app, &owner, NEW_PASSWORD).await);
+}
+
+#[tokio::test]
+async fn wrong_codes_sent_all_at_once_get_no_more_tries_than_one_by_one() {
+    let app = Arc::new(spawn_app().await);
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    request_reset(&app.client(), &owner.email).await;
+    let code = mailed_code(&owner).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    let mut guesses = Vec::new();
+    for _ in 0..25 {
+        let (app, email) = (app.clone(), owner.email.clone());
+        guesses.push(tokio::spawn(async move {
+            let guess = reset_with_code(&app.client(), &email, wrong, NEW_PASSWORD).await;
+            guess.status().as_u16()
+        }));
+    }
+    for guess in guesses {
+        assert_eq!(guess.await.unwrap(), 400);
+    }
+    // Each guess took a try before it was compared: ten were, the rest found the code spent.
+    assert_eq!(
+        app.count("SELECT max(failed_attempts)::bigint FROM one_time_codes")
+            .await,
+        10
+    );
+    let right_too_late = reset_with_code(&app.client(), &owner.email, &code, NEW_PASSWORD).await;
+    assert!(error_fields(right_too_late).await[0]
+        .1
+        .contains("10번 잘못 입력"));
+    assert!(signs_in_with(&app, &owner, &owner.password).await);
+}
+
+#[tokio::test]
+async fn tries_count_only_while_a_code_exists_and_thirty_a_day_stop_typing() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let browser = app.client();
+    let daily = format!("code_guesses:{}", owner.id);
+
+    // A stranger trying codes while the account has none uses up nothing of the owner's.
+    for _ in 0..40 {
+        let guess = reset_with_code(&browser, &owner.email, "123456", NEW_PASSWORD).await;
+        assert_eq!(error_fields(guess).await[0].1, WRONG_CODE);
+    }
+    assert_eq!(app.redis_ttl(&daily).await, -2, "no count kept");
+
+    request_reset(&app.client(), &owner.email).await;
+    let code = mailed_code(&owner).await;
+    // As if 30 codes had been tried at this account today.
+    app.redis()
+        .set::<(), _, _>(&daily, 30, None, None, false)
+        .await
+        .unwrap();
+    let right = reset_with_code(&browser, &owner.email, &code, NEW_PASSWORD).await;
+    assert_eq!(error_fields(right).await[0].1, WRONG_CODE, "not compared");
+    assert!(signs_in_with(&app, &owner, &owner.password).await);
+    assert_eq!(
+        app.count("SELECT max(failed_attempts)::bigint FROM one_time_codes")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
