@@ -65,7 +65,11 @@ impl VerifyError {
 
 struct Keys {
     set: Arc<KeySet>,
+    /// When the keys in `set` were fetched.
     fetched_at: Option<Instant>,
+    /// When the JWKS was last asked for, whatever came of it: no two asks come closer than
+    /// `refetch_interval`, however many tokens name unknown keys while the JWKS is away.
+    attempted_at: Option<Instant>,
 }
 
 /// Checks access tokens of the user service: keys from its JWKS (cached), revocations from the
@@ -93,6 +97,7 @@ impl Verifier {
             keys: RwLock::new(Keys {
                 set: Arc::new(KeySet::default()),
                 fetched_at: None,
+                attempted_at: None,
             }),
             fetching: Mutex::new(()),
         })
@@ -112,14 +117,14 @@ impl Verifier {
     }
 
     /// The keys to check `token` with: the cached ones while fresh and naming its key; fetched
-    /// again when stale, or when the token names a key they lack (at most every
-    /// `refetch_interval`).
+    /// again when stale, or when the token names a key they lack, at most once every
+    /// `refetch_interval` (success or not). A token refused by its header asks for no keys.
     async fn keys_for(&self, token: &str) -> Result<Arc<KeySet>, VerifyError> {
-        let kid = key_id_of(token);
+        let kid = key_id_of(token)?;
         {
             let keys = self.keys.read().await;
             if !self.needs_fetch(&keys, kid.as_deref()) {
-                return Ok(keys.set.clone());
+                return Self::cached(&keys);
             }
         }
         let _fetching = self.fetching.lock().await;
@@ -127,49 +132,49 @@ impl Verifier {
         {
             let keys = self.keys.read().await;
             if !self.needs_fetch(&keys, kid.as_deref()) {
-                return Ok(keys.set.clone());
+                return Self::cached(&keys);
             }
         }
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        let mut keys = self.keys.write().await;
+        keys.attempted_at = Some(Instant::now());
+        match fetched {
             Ok(set) => {
-                let set = Arc::new(set);
-                *self.keys.write().await = Keys {
-                    set: set.clone(),
-                    fetched_at: Some(Instant::now()),
-                };
-                Ok(set)
+                keys.set = Arc::new(set);
+                keys.fetched_at = keys.attempted_at;
+                Ok(keys.set.clone())
             }
+            Err(error) if keys.fetched_at.is_none() => Err(error),
             Err(error) => {
-                let mut keys = self.keys.write().await;
-                if keys.fetched_at.is_none() {
-                    return Err(error);
-                }
-                // Keep the keys we have (a JWKS outage must not refuse every token), and wait a
-                // full interval before the next attempt.
+                // Keep the keys we have: a JWKS outage must not refuse every token.
                 tracing::warn!(error = %error, "the JWKS could not be fetched; using the keys fetched before");
-                keys.fetched_at = Some(
-                    Instant::now()
-                        .checked_sub(self.config.keys_max_age)
-                        .and_then(|t| t.checked_add(self.config.refetch_interval))
-                        .unwrap_or_else(Instant::now),
-                );
                 Ok(keys.set.clone())
             }
         }
     }
 
+    /// The keys fetched before, if any ever were.
+    fn cached(keys: &Keys) -> Result<Arc<KeySet>, VerifyError> {
+        match keys.fetched_at {
+            Some(_) => Ok(keys.set.clone()),
+            None => Err(VerifyError::Unavailable(
+                "JWKS: not fetched yet; the next attempt comes shortly".to_owned(),
+            )),
+        }
+    }
+
     fn needs_fetch(&self, keys: &Keys, kid: Option<&str>) -> bool {
+        if keys
+            .attempted_at
+            .is_some_and(|at| at.elapsed() < self.config.refetch_interval)
+        {
+            return false;
+        }
         let Some(fetched_at) = keys.fetched_at else {
             return true;
         };
-        let age = fetched_at.elapsed();
-        if age >= self.config.keys_max_age {
-            return true;
-        }
-        match kid {
-            Some(kid) => !keys.set.contains(kid) && age >= self.config.refetch_interval,
-            None => false,
-        }
+        fetched_at.elapsed() >= self.config.keys_max_age
+            || kid.is_some_and(|kid| !keys.set.contains(kid))
     }
 
     async fn fetch(&self) -> Result<KeySet, VerifyError> {

@@ -38,17 +38,7 @@ pub fn verify_token(
     keys: &KeySet,
     expected: &Expectations,
 ) -> Result<AccessClaims, Rejection> {
-    let header = header_of(token)?;
-    if header.alg != "EdDSA" {
-        return Err(Rejection::UnsupportedAlgorithm);
-    }
-    let typ_ok = header.typ.as_deref().is_some_and(|typ| {
-        let typ = typ.to_ascii_lowercase();
-        typ == TOKEN_TYPE || typ.strip_prefix("application/") == Some(TOKEN_TYPE)
-    });
-    if header.crit.is_some() || !typ_ok {
-        return Err(Rejection::Malformed);
-    }
+    let header = checked_header(token)?;
     let key = header
         .kid
         .as_deref()
@@ -69,10 +59,27 @@ pub fn verify_token(
     Ok(claims)
 }
 
-/// The key id a token names, without checking anything else: which key to look for.
+/// The key id a token names, once its header passed (a token refused by its header never makes
+/// anyone look for a key, let alone fetch the JWKS for one).
 #[cfg(feature = "jwks-fetch")]
-pub(crate) fn key_id_of(token: &str) -> Option<String> {
-    header_of(token).ok().and_then(|header| header.kid)
+pub(crate) fn key_id_of(token: &str) -> Result<Option<String>, Rejection> {
+    checked_header(token).map(|header| header.kid)
+}
+
+/// The header, if it is one of our access tokens': EdDSA, `typ` at+jwt, no `crit`.
+fn checked_header(token: &str) -> Result<Header, Rejection> {
+    let header = header_of(token)?;
+    if header.alg != "EdDSA" {
+        return Err(Rejection::UnsupportedAlgorithm);
+    }
+    let typ_ok = header.typ.as_deref().is_some_and(|typ| {
+        let typ = typ.to_ascii_lowercase();
+        typ == TOKEN_TYPE || typ.strip_prefix("application/") == Some(TOKEN_TYPE)
+    });
+    if header.crit.is_some() || !typ_ok {
+        return Err(Rejection::Malformed);
+    }
+    Ok(header)
 }
 
 fn header_of(token: &str) -> Result<Header, Rejection> {

@@ -596,6 +596,18 @@ async fn tokens_end_at_once_everywhere_on_logout_lock_demotion_password_change_a
     assert_eq!(locked.status().as_u16(), 200);
     let took = refused_within_a_second(&verifier, &from_app.access).await;
     println!("an admin's lock reached the verifier in {took:?}");
+    // Its token session is listed by itself too, not only covered by "revoked before": a token
+    // a refresh signed just before the family ended is refused whatever second its iat says.
+    let sid: uuid::Uuid = claims_of(&from_app.access)["sid"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        app.redis_ttl(&platform_auth::revocation::session_key(owner.id, sid))
+            .await
+            > 0
+    );
     assert_eq!(
         refusal(refresh(&app, &from_app.refresh).await, 401)
             .await
@@ -711,6 +723,60 @@ async fn the_jwks_publishes_the_signing_key_and_previous_keys_still_verify() {
     verifier.verify(&from_old_key).await.unwrap();
     verifier.verify(&tokens.access).await.unwrap();
     assert_eq!(me(&app, &from_old_key).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn tokens_naming_unknown_keys_cannot_make_a_verifier_hammer_a_jwks_that_is_away() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    // A JWKS address that refuses every request at once, counting them.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(connection);
+        }
+    });
+    let verifier = Verifier::new(
+        VerifierConfig::new(&jwks_url, DEFAULT_TOKEN_ISSUER, DEFAULT_TOKEN_AUDIENCE),
+        app.redis(),
+    )
+    .unwrap();
+    let good = password_grant(&app, &owner).await.access;
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    let mut none_header = header_of(&good);
+    none_header["alg"] = json!("none");
+
+    for round in 0..30 {
+        // Refused by its header before any key is looked for.
+        let alg_none = format!("{}.{}.", b64(&none_header), good.split('.').nth(1).unwrap());
+        assert!(matches!(
+            verifier.verify(&alg_none).await,
+            Err(VerifyError::Rejected(
+                platform_auth::Rejection::UnsupportedAlgorithm
+            ))
+        ));
+        // A key nobody published, a new one each time.
+        let mut header = header_of(&good);
+        header["kid"] = json!(format!("made-up-{round}"));
+        let rest = good.split('.').skip(1).collect::<Vec<_>>().join(".");
+        let unknown = format!("{}.{rest}", b64(&header));
+        assert!(matches!(
+            verifier.verify(&unknown).await,
+            Err(VerifyError::Unavailable(_))
+        ));
+    }
+    assert_eq!(
+        asked.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one attempt per refetch interval (5 s), whatever the tokens say"
+    );
 }
 
 #[tokio::test]

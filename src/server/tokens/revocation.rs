@@ -41,15 +41,17 @@ impl TokenRevocation {
         Self { db, redis }
     }
 
-    /// Every token the user holds: families ended first (so that no refresh can slip in after
-    /// the list is written and mint a token it would not cover), then the user's entry on the
-    /// list. Safe to repeat.
+    /// Every token the user holds. The user's entry on the list comes first: a grant that read
+    /// the list before it had recorded its family before (it reads the list once more after
+    /// recording), so the families ended next include that one. Each family's session is
+    /// listed as well as ended, so a token a refresh signed just before its family ended is
+    /// refused by its `sid`, whatever second its `iat` says (two nodes' clocks may differ).
+    /// Safe to repeat.
     pub async fn revoke_user(&self, user_id: Uuid) -> Result<usize, ServerError> {
-        let ended =
-            families::end_families(&self.db, user_id, Which::All, EndReason::AccessRevoked).await?;
         platform_auth::revocation::revoke_user(&self.redis, user_id, now_millis(), keep_seconds())
             .await?;
-        Ok(ended.len())
+        self.end(user_id, Which::All, EndReason::AccessRevoked)
+            .await
     }
 
     /// The tokens asked for from one browser session (its logout, or its end from the
