@@ -16,8 +16,12 @@ impl NextPath {
     pub fn parse(raw: &str) -> Option<Self> {
         let local = raw.starts_with('/') && !raw.starts_with("//") && !raw.starts_with("/\\");
         let printable = raw.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
-        (local && printable && raw.len() <= Self::MAX_LEN && !raw.starts_with("/api/"))
-            .then(|| Self(raw.to_owned()))
+        (local
+            && printable
+            && raw.len() <= Self::MAX_LEN
+            && !raw.starts_with("/api/")
+            && !names_a_form_error_parameter(raw))
+        .then(|| Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -40,6 +44,22 @@ impl NextPath {
         }
         url
     }
+}
+
+/// Whether the path's query names one of the parameters leptos and the flash layer use for a
+/// form's error (`__err`, `__path`, `__flash`; underscores perhaps percent-encoded): never part
+/// of a page worth returning to, and only a way to make the sign-in's redirect look like a
+/// failed form's.
+fn names_a_form_error_parameter(path: &str) -> bool {
+    let Some((_, query)) = path.split_once('?') else {
+        return false;
+    };
+    query.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or_default();
+        name.replace("%5F", "_")
+            .replace("%5f", "_")
+            .starts_with("__")
+    })
 }
 
 impl fmt::Display for NextPath {
@@ -75,6 +95,19 @@ mod tests {
         ] {
             assert!(NextPath::parse(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_form_errors_parameters_are_no_place_to_return_to() {
+        for bad in [
+            "/profile?__err=1",
+            "/profile?tab=store&__path=%2Fapi%2Flogin",
+            "/profile?%5F%5Fflash=abc",
+            "/profile?%5f_err",
+        ] {
+            assert!(NextPath::parse(bad).is_none(), "{bad:?}");
+        }
+        assert!(NextPath::parse("/admin/users?q=a__b").is_some());
     }
 
     #[test]

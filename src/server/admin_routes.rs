@@ -10,6 +10,7 @@ use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
+    Extension,
 };
 use axum_extra::extract::Form;
 use futures::{channel::mpsc, SinkExt, StreamExt};
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     admin::{self, UserRowRecord},
-    session::UserSession,
+    session::{RequestUser, UserSession},
     state::AppState,
 };
 use crate::{
@@ -30,10 +31,11 @@ use crate::{
 /// The signed-in admin, or the response to send instead (sign-in page, 403 or 503).
 async fn require_admin(
     session: Session,
+    request_user: Option<Extension<RequestUser>>,
     state: &AppState,
     here: &str,
 ) -> Result<CurrentUser, Response> {
-    let user = UserSession::new(session, state)
+    let user = UserSession::new(session, state, request_user.map(|Extension(user)| user))
         .current_user()
         .await
         .map_err(|e| error_response(AppError::from(e)))?;
@@ -75,12 +77,13 @@ pub struct BulkStatusForm {
 pub async fn bulk_status(
     State(state): State<AppState>,
     session: Session,
+    request_user: Option<Extension<RequestUser>>,
     Form(form): Form<BulkStatusForm>,
 ) -> Response {
     let back = NextPath::parse(&form.return_to)
         .filter(|p| p.as_str().starts_with("/admin/users"))
         .map_or_else(|| "/admin/users".to_owned(), |p| p.as_str().to_owned());
-    let actor = match require_admin(session, &state, &back).await {
+    let actor = match require_admin(session, request_user, &state, &back).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
@@ -137,6 +140,7 @@ fn csv_line(writer: &mut csv::Writer<Vec<u8>>, row: &UserRow) -> csv::Result<()>
 pub async fn users_csv(
     State(state): State<AppState>,
     session: Session,
+    request_user: Option<Extension<RequestUser>>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     let query = UserQuery::from_params(|name| {
@@ -145,7 +149,14 @@ pub async fn users_csv(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     });
-    if let Err(response) = require_admin(session, &state, &query.url("/admin/users.csv")).await {
+    if let Err(response) = require_admin(
+        session,
+        request_user,
+        &state,
+        &query.url("/admin/users.csv"),
+    )
+    .await
+    {
         return response;
     }
     let (mut sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);

@@ -93,11 +93,18 @@ pub async fn validate_credentials(
     let span = tracing::Span::current();
     span.record("user_id", tracing::field::display(stored.id));
     span.record("known_device", device.is_some());
-    let lock = Lock::of(stored.status, stored.locked_until, Utc::now());
+    let Some((status, lock)) = lockout::current(&state.db, stored.id).await? else {
+        tracing::info!(
+            outcome = "failure",
+            reason = "account gone",
+            "sign-in attempt"
+        );
+        return Err(SignInError::InvalidCredentials);
+    };
     // INACTIVE, WITHDRAWN and an admin's lock: nothing to count, nothing to let through.
     let automatic_lock = matches!(lock, Lock::Automatic { .. } | Lock::Expired);
-    if !stored.status.can_sign_in() && !automatic_lock {
-        tracing::info!(outcome = "failure", reason = "account not active", status = %stored.status, "sign-in attempt");
+    if !status.can_sign_in() && !automatic_lock {
+        tracing::info!(outcome = "failure", reason = "account not active", status = %status, "sign-in attempt");
         return Err(SignInError::InvalidCredentials);
     }
     let attempt = Attempt {

@@ -63,16 +63,17 @@ pub async fn keep_form_errors_out_of_urls(
     let Some(request_headers) = request_headers else {
         return response;
     };
-    let Some(location) = response
+    let Some((error, rest)) = response
         .headers()
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| v.contains("__err="))
-        .map(str::to_owned)
+        .and_then(split_error)
     else {
+        // No form error in the redirect (a `next` path may carry `__err` of its own: it is
+        // the visitor's own text, and no reason to fail a sign-in that worked).
         return response;
     };
-    match store_and_rewrite(&state.redis, &location).await {
+    match store_and_rewrite(&state.redis, error, &rest).await {
         Ok(rewritten) => {
             if let Ok(value) = HeaderValue::from_str(&rewritten) {
                 response.headers_mut().insert(header::LOCATION, value);
@@ -102,7 +103,7 @@ async fn take(redis: &RedisPool, id: &str) -> Result<Option<FlashedFormError>, f
 
 #[derive(Debug, thiserror::Error)]
 enum FlashError {
-    #[error("the redirect has no readable error")]
+    #[error("the form's error could not be written down")]
     Unreadable,
     #[error(transparent)]
     Redis(#[from] fred::error::Error),
@@ -135,10 +136,13 @@ fn split_error(location: &str) -> Option<(FlashedFormError, String)> {
     Some((error, rest))
 }
 
-/// Stores the error that `location` carries and returns `location` with only the record's id
-/// in its place.
-async fn store_and_rewrite(redis: &RedisPool, location: &str) -> Result<String, FlashError> {
-    let (error, rest) = split_error(location).ok_or(FlashError::Unreadable)?;
+/// Stores the error a redirect carried and returns the rest of the redirect (see
+/// [`split_error`]) with only the record's id in the error's place.
+async fn store_and_rewrite(
+    redis: &RedisPool,
+    error: FlashedFormError,
+    rest: &str,
+) -> Result<String, FlashError> {
     let id = Uuid::new_v4().simple().to_string();
     let flashed = serde_json::to_string(&error).map_err(|_| FlashError::Unreadable)?;
     redis

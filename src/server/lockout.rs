@@ -66,6 +66,25 @@ impl Lock {
     }
 }
 
+/// The account's status and lock as the database has them now. A sign-in reads them again
+/// after its password was checked: guesses sent all at once wait their turn for bcrypt with the
+/// account as they found it, and must not all be judged by a status read before the first of
+/// them failed.
+pub async fn current(
+    db: &sqlx::PgPool,
+    user_id: Uuid,
+) -> Result<Option<(UserStatus, Lock)>, ServerError> {
+    let row: Option<(String, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT status, locked_until FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(status, locked_until)| {
+        let status = status.parse::<UserStatus>().ok()?;
+        Some((status, Lock::of(status, locked_until, Utc::now())))
+    }))
+}
+
 /// Who is trying: the account, and the browser and address the attempt comes from.
 pub struct Attempt<'a> {
     pub user_id: Uuid,

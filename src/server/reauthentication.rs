@@ -75,6 +75,16 @@ pub async fn reauthenticate(
         .hasher
         .verify(SecretString::from(password), hash)
         .await?;
+    // A right password counts only for a session still signed in: wrong ones sent at the same
+    // time may have signed it out while this one waited for bcrypt.
+    if matches && !session.is_still_signed_in(user).await? {
+        tracing::warn!(
+            outcome = "failure",
+            reason = "signed out meanwhile",
+            "re-authentication attempt"
+        );
+        return Err(AppError::SignedOut);
+    }
     if matches {
         state
             .redis

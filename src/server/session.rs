@@ -154,21 +154,19 @@ impl UserSession {
             .map_err(|e| ServerError::Extract(e.to_string()))?;
         let request_user = leptos::prelude::use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<RequestUser>().cloned());
-        Ok(Self {
-            request_user,
-            ..Self::new(session, &*app_state()?)
-        })
+        Ok(Self::new(session, &*app_state()?, request_user))
     }
 
-    /// For plain axum handlers, which get the session from their extractor.
-    pub fn new(session: Session, state: &AppState) -> Self {
+    /// For plain axum handlers, which get the session and the request's [`RequestUser`] from
+    /// their extractors (the user it learns is then known to the log of refusals too).
+    pub fn new(session: Session, state: &AppState, request_user: Option<RequestUser>) -> Self {
         Self {
             session,
             registry: state.sessions.clone(),
             access: state.access.clone(),
             policy: state.session_policy,
             trust_forwarded_for: state.throttle.settings.trust_forwarded_for,
-            request_user: None,
+            request_user,
             tokens: state.tokens.revocation.clone(),
         }
     }

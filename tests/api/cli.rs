@@ -122,15 +122,10 @@ async fn set_password_lets_a_locked_out_admin_back_in_and_ends_their_sessions() 
         .await;
     assert_eq!(response.status().as_u16(), 200);
     // The running app's worker did the rest: the revocation and the notice left the outbox.
-    let mut emptied = false;
-    for _ in 0..100 {
-        if app.count("SELECT count(*) FROM outbox").await == 0 {
-            emptied = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(emptied, "the outbox worker took the jobs");
+    assert!(
+        app.outbox_empties().await,
+        "the outbox worker took the jobs"
+    );
     let before: serde_json::Value = old_browser
         .call("current_user", &[])
         .await

@@ -454,7 +454,12 @@ async fn malformed_api_requests_never_cause_a_server_error_a_page_or_a_change() 
     }
 
     // Access tokens mangled every way: never accepted, always refused with a reason.
-    let known_reasons = platform_auth::Rejection::ALL.map(|r| r.code());
+    // Every rejection's code, and `missing`: a token mangled down to nothing is no token.
+    let known_reasons: Vec<&str> = platform_auth::Rejection::ALL
+        .map(|r| r.code())
+        .into_iter()
+        .chain(["missing"])
+        .collect();
     for _ in 0..400 {
         let mangled = mangle(&mut rng, &access);
         let Ok(header) = reqwest::header::HeaderValue::from_str(&format!("Bearer {mangled}"))

@@ -3,6 +3,8 @@ use user_service::{
     server::config::ThrottleSettings,
 };
 
+use std::sync::Arc;
+
 use crate::helpers::{spawn_app, spawn_app_with, AppOptions, TestApp, TestClient, TestUser};
 
 async fn attempt(app: &TestApp, user: &TestUser, password: &str) -> u16 {
@@ -38,6 +40,47 @@ async fn five_failures_lock_the_account_for_a_while() {
         400,
         "even the right password"
     );
+}
+
+#[tokio::test]
+async fn guesses_sent_all_at_once_are_judged_by_the_lock_the_first_ones_set_off() {
+    // Cost 10 (the account's hash and the app's): each check waits its turn on the two hashing
+    // threads (tens of milliseconds each), so the right password below reads the account
+    // long before it is checked.
+    let app = Arc::new(
+        spawn_app_with(AppOptions {
+            bcrypt_cost: 10,
+            ..AppOptions::default()
+        })
+        .await,
+    );
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    app.rehash_password(&owner, 10).await;
+    let guess = |password: String| {
+        let (app, email) = (app.clone(), owner.email.clone());
+        tokio::spawn(async move {
+            app.client()
+                .call("login", &[("email", &email), ("password", &password)])
+                .await
+                .status()
+                .as_u16()
+        })
+    };
+    let wrong: Vec<_> = (0..10).map(|_| guess("wrong-password".into())).collect();
+    // The first failure is counted: the burst is queued, the account not locked yet.
+    app.wait_for_redis_key(&format!("sign_in_failures:{}", owner.id))
+        .await;
+    let right = guess(owner.password.clone());
+
+    assert_eq!(
+        right.await.unwrap(),
+        400,
+        "the right password, checked after five wrong ones locked the account"
+    );
+    for attempt in wrong {
+        assert_eq!(attempt.await.unwrap(), 400);
+    }
+    assert_eq!(lock_state(&app, &owner).await, ("LOCKED".to_owned(), true));
 }
 
 #[tokio::test]

@@ -223,6 +223,36 @@ async fn a_next_parameter_that_leaves_the_site_is_ignored() {
 }
 
 #[tokio::test]
+async fn a_next_parameter_dressed_as_a_form_error_cannot_spoil_the_sign_in() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    for next in [
+        "/profile?__err=1",
+        "/profile?__path=%2Fapi%2Flogin&__err=e30%3D",
+        "/profile?%5F%5Fflash=0123456789abcdef0123456789abcdef",
+    ] {
+        let browser = app.client();
+        let response = browser
+            .post_form(
+                "/login",
+                "login",
+                &[
+                    ("email", &owner.email),
+                    ("password", &owner.password),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_redirect_to(&response, "/profile");
+        assert_eq!(
+            browser.get_page("/profile").await.status().as_u16(),
+            200,
+            "{next}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn signing_in_replaces_the_session_id() {
     let app = spawn_app().await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;

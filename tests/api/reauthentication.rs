@@ -1,9 +1,13 @@
 //! Asking for the current password again (e-mail, phone, password, withdrawal) is no free
 //! guessing oracle for someone holding a stolen session.
 
+use std::sync::Arc;
+
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{assert_redirect_to, error_fields, spawn_app, TestClient, TestUser};
+use crate::helpers::{
+    assert_redirect_to, error_fields, spawn_app, spawn_app_with, AppOptions, TestClient, TestUser,
+};
 
 /// An e-mail change to a fresh address, which asks for the current password.
 async fn change_email_with(
@@ -44,6 +48,48 @@ async fn five_wrong_current_passwords_sign_the_session_out() {
         .await
         .unwrap();
     assert!(after.is_null());
+}
+
+#[tokio::test]
+async fn a_right_password_sent_with_wrong_ones_finds_the_session_they_signed_out() {
+    // Cost 10: the checks queue on the hashing threads, so all of them start signed in.
+    let app = spawn_app_with(AppOptions {
+        bcrypt_cost: 10,
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = Arc::new(app.create_user(Role::Owner, UserStatus::Active).await);
+    app.rehash_password(&owner, 10).await;
+    let browser = Arc::new(app.signed_in(&owner).await);
+    let attempt = |password: &'static str| {
+        let (browser, owner) = (browser.clone(), owner.clone());
+        tokio::spawn(async move {
+            change_email_with(&browser, &owner, password)
+                .await
+                .status()
+                .as_u16()
+        })
+    };
+    let wrong: Vec<_> = (0..6).map(|_| attempt("guess-1234")).collect();
+    // The first failure is counted: the rest are queued, the session not signed out yet.
+    app.wait_for_redis_key(&format!("reauth_failures:{}", owner.id))
+        .await;
+    let right = attempt(Box::leak(owner.password.clone().into_boxed_str()));
+
+    assert_eq!(
+        right.await.unwrap(),
+        401,
+        "signed out by the fifth wrong one"
+    );
+    for attempt in wrong {
+        assert_ne!(attempt.await.unwrap(), 200);
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM one_time_codes WHERE purpose = 'EMAIL_CHANGE'")
+            .await,
+        0,
+        "no address change started"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::{
     domain::Email,
     server::{
         client::Client,
-        session::UserSession,
+        session::{RequestUser, UserSession},
         state::AppState,
         throttle,
         tokens::{
@@ -144,7 +144,8 @@ pub async fn issue(
 ) -> Result<Response, ApiError> {
     let issued = match grant_of(request)? {
         Grant::Session => {
-            let session = UserSession::new(session, &state);
+            let request_user = parts.extensions.get::<RequestUser>().cloned();
+            let session = UserSession::new(session, &state, request_user);
             grants::from_session(&state, &session).await?
         }
         Grant::Password { email, password } => {
