@@ -1,6 +1,8 @@
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{assert_redirect_to, location, spawn_app, spawn_app_with, AppOptions};
+use crate::helpers::{
+    assert_redirect_to, location, spawn_app, spawn_app_with, AppOptions, TestClient, TestUser,
+};
 
 const GENERIC_FAILURE: &str =
     "이메일 또는 비밀번호가 올바르지 않습니다. 여러 번 잘못 입력하면 계정이 15분 동안 잠깁니다.";
@@ -175,23 +177,27 @@ async fn malformed_requests_are_refused_with_400_not_500() {
     }
 }
 
+/// The sign-in form posted without JavaScript from `browser`, with `next`.
+async fn sign_in_then(browser: &TestClient, user: &TestUser, next: &str) -> reqwest::Response {
+    browser
+        .post_form(
+            "/login",
+            "login",
+            &[
+                ("email", &user.email),
+                ("password", &user.password),
+                ("next", next),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_local_next_path_is_followed() {
     let app = spawn_app().await;
     let admin = app.create_user(Role::Admin, UserStatus::Active).await;
 
-    let response = app
-        .client()
-        .post_form(
-            "/login",
-            "login",
-            &[
-                ("email", &admin.email),
-                ("password", &admin.password),
-                ("next", "/profile?tab=store"),
-            ],
-        )
-        .await;
+    let response = sign_in_then(&app.client(), &admin, "/profile?tab=store").await;
 
     assert_redirect_to(&response, "/profile?tab=store");
 }
@@ -206,18 +212,7 @@ async fn a_next_parameter_that_leaves_the_site_is_ignored() {
         "/\\evil.example",
         "javascript:alert(1)",
     ] {
-        let response = app
-            .client()
-            .post_form(
-                "/login",
-                "login",
-                &[
-                    ("email", &owner.email),
-                    ("password", &owner.password),
-                    ("next", next),
-                ],
-            )
-            .await;
+        let response = sign_in_then(&app.client(), &owner, next).await;
         assert_redirect_to(&response, "/profile");
     }
 }
@@ -232,17 +227,7 @@ async fn a_next_parameter_dressed_as_a_form_error_cannot_spoil_the_sign_in() {
         "/profile?%5F%5Fflash=0123456789abcdef0123456789abcdef",
     ] {
         let browser = app.client();
-        let response = browser
-            .post_form(
-                "/login",
-                "login",
-                &[
-                    ("email", &owner.email),
-                    ("password", &owner.password),
-                    ("next", next),
-                ],
-            )
-            .await;
+        let response = sign_in_then(&browser, &owner, next).await;
         assert_redirect_to(&response, "/profile");
         assert_eq!(
             browser.get_page("/profile").await.status().as_u16(),
