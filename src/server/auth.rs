@@ -66,12 +66,6 @@ pub async fn validate_credentials(
     device_token: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
     let stored = users::find_credentials(&state.db, email).await?;
-    let device = match (&stored, device_token) {
-        (Some(stored), Some(token)) => devices::recognise(&state.db, token)
-            .await?
-            .filter(|device| device.user_id == stored.id),
-        _ => None,
-    };
     let access = match &stored {
         Some(stored) => state
             .access
@@ -89,6 +83,15 @@ pub async fn validate_credentials(
             "sign-in attempt"
         );
         return Err(SignInError::InvalidCredentials);
+    };
+    // The browser and the lock are read after the password check: guesses sent all at once
+    // wait their turn for bcrypt, and must be judged by what the first of them set off (a
+    // lock, a browser made a stranger again), not by what they all found when they came.
+    let device = match device_token {
+        Some(token) => devices::recognise(&state.db, token)
+            .await?
+            .filter(|device| device.user_id == stored.id),
+        None => None,
     };
     let span = tracing::Span::current();
     span.record("user_id", tracing::field::display(stored.id));

@@ -186,6 +186,46 @@ async fn attempt_from(browser: &TestClient, user: &TestUser, password: &str) -> 
 }
 
 #[tokio::test]
+async fn a_burst_from_a_known_browser_is_judged_by_what_its_first_failures_set_off() {
+    // Cost 10, as in the burst above: the guesses queue for bcrypt.
+    let app = spawn_app_with(AppOptions {
+        bcrypt_cost: 10,
+        ..AppOptions::default()
+    })
+    .await;
+    let owner = Arc::new(app.create_user(Role::Owner, UserStatus::Active).await);
+    app.rehash_password(&owner, 10).await;
+    // Someone holding the owner's device cookie guesses: five failures make the browser a
+    // stranger, five more lock the account against strangers.
+    let browser = Arc::new(known_browser(&app, &owner).await);
+    let device: uuid::Uuid = sqlx::query_scalar("SELECT id FROM known_devices WHERE user_id = $1")
+        .bind(owner.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let guess = |password: String| {
+        let (browser, owner) = (browser.clone(), owner.clone());
+        tokio::spawn(async move { attempt_from(&browser, &owner, &password).await })
+    };
+    // Fourteen: the lock comes with the tenth, and the right one must not share the hashing
+    // threads with it.
+    let wrong: Vec<_> = (0..14).map(|_| guess("wrong-password".into())).collect();
+    app.wait_for_redis_key(&format!("sign_in_failures:device:{device}"))
+        .await;
+    let right = guess(owner.password.clone());
+
+    assert_eq!(
+        right.await.unwrap(),
+        400,
+        "the right password, checked after fourteen wrong ones"
+    );
+    for attempt in wrong {
+        assert_eq!(attempt.await.unwrap(), 400);
+    }
+    assert_eq!(lock_state(&app, &owner).await, ("LOCKED".to_owned(), true));
+}
+
+#[tokio::test]
 async fn a_stranger_guessing_cannot_lock_the_owner_out_of_a_browser_they_used_before() {
     let app = spawn_app().await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
