@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::Field;
-use crate::error::FormErrors;
+use crate::{domain::Password, error::FormErrors};
 
 /// A new password and its confirmation, with the rules said up front: the pair every form that
 /// sets a password (change, reset) asks for, under the server function's names
@@ -14,7 +14,7 @@ pub fn NewPasswordFields(#[prop(into)] errors: Signal<Option<FormErrors>>) -> im
             name="new_password"
             kind="password"
             autocomplete="new-password"
-            hint="8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다."
+            hint=Password::RULES_HINT
             required=true
             errors
         />

@@ -38,6 +38,9 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 64;
     pub const MAX_BYTES: usize = 72;
+    /// The rules above as every form that sets a password states them next to the field.
+    pub const RULES_HINT: &'static str =
+        "8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다.";
 
     /// Checks the rules for a password being set. Surrounding spaces are kept: they are part of
     /// what the user typed.

@@ -7,7 +7,7 @@ use crate::{
     components::{action_errors, ErrorPage, Field, FormAlert, LiveValidation},
     domain::{
         forms::{FieldErrors, SignupInput},
-        COMMON_INDUSTRIES,
+        Password, COMMON_INDUSTRIES,
     },
     error::AppError,
     page_data::page_resource,
@@ -107,7 +107,7 @@ fn SignupForm() -> impl IntoView {
                             name="password"
                             kind="password"
                             autocomplete="new-password"
-                            hint="8~64자. 흔한 비밀번호나 이메일과 같은 비밀번호는 사용할 수 없습니다."
+                            hint=Password::RULES_HINT
                             required=true
                             errors
                         />

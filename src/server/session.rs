@@ -287,7 +287,7 @@ impl UserSession {
     pub async fn end_other_sessions(&self, user: &CurrentUser) -> Result<usize, ServerError> {
         let keep = self.session.id().map(|id| id.to_string());
         let ended = self.registry.end_all(user.id, keep.as_deref()).await?;
-        let this = self.browser_session().await?.map(|(handle, _)| handle);
+        let this = self.browser_handle().await?;
         self.tokens.end_all_but(user.id, this).await?;
         Ok(ended)
     }
@@ -320,7 +320,7 @@ impl UserSession {
             .registry
             .end_by_handle(user.id, handle, this.as_deref())
             .await?;
-        if self.browser_session().await?.map(|(handle, _)| handle) != Some(handle) {
+        if self.browser_handle().await? != Some(handle) {
             // Its tokens too, even if the session itself had expired already.
             self.tokens
                 .end_browser_session(user.id, handle, EndReason::Logout)
@@ -335,7 +335,7 @@ impl UserSession {
     /// until they expire, and the access tokens at most ten minutes (logged).
     pub async fn log_out(&self) -> Result<(), ServerError> {
         let user = self.session.get::<CurrentUser>(CURRENT_USER_KEY).await?;
-        let handle = self.browser_session().await?.map(|(handle, _)| handle);
+        let handle = self.browser_handle().await?;
         self.session.flush().await?;
         self.remember(None);
         if let Some((user_id, handle)) = user.map(|u| u.id).zip(handle) {
@@ -352,6 +352,11 @@ impl UserSession {
 
     /// The handle naming this session (never its id, the cookie's secret): the browser
     /// session the tokens asked for from it belong to.
+    async fn browser_handle(&self) -> Result<Option<Uuid>, ServerError> {
+        Ok(self.browser_session().await?.map(|(handle, _)| handle))
+    }
+
+    /// [`Self::browser_handle`], and when this session signed in.
     pub async fn browser_session(&self) -> Result<Option<(Uuid, DateTime<Utc>)>, ServerError> {
         Ok(self
             .session

@@ -361,8 +361,9 @@ pub async fn update_store(
 
 /// Writes a new password hash in `tx`, with what every password change brings: no more "must
 /// change password", no automatic lock, no unused code of any kind (a pending address change
-/// an intruder started is cancelled too), a notice to the owner, and the end of every session of the user queued (the caller does it after the
-/// commit, see `server::access::revoke_committed`).
+/// an intruder started is cancelled too), a notice to the owner, and the end of every session
+/// of the user queued (the caller does it after the commit, see
+/// `server::access::revoke_committed`).
 pub async fn set_password(
     tx: &mut PgConnection,
     account: &Account,
