@@ -93,13 +93,30 @@ pub struct SetPasswordArgs {
     pub unlock: bool,
 }
 
+/// How many migrations the database has recorded (none before the first run).
+async fn applied_migrations(db: &sqlx::PgPool) -> anyhow::Result<i64> {
+    let recorded: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(db)
+        .await?;
+    if !recorded {
+        return Ok(0);
+    }
+    Ok(sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(db)
+        .await?)
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Migrate => {
             let db = connect_database(&DatabaseSettings::from_env()?).await?;
+            let before = applied_migrations(&db).await?;
             migrate(&db).await?;
-            println!("migrations are up to date");
+            match applied_migrations(&db).await? - before {
+                0 => println!("the database is up to date (no migration to apply)"),
+                new => println!("applied {new} migration(s); the database is up to date"),
+            }
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
