@@ -9,7 +9,7 @@
 
 use std::{future::Future, io};
 
-use leptos::prelude::Resource;
+use leptos::prelude::{IntoView, Resource, Suspend};
 use leptos::server::codee::{Decoder, Encoder};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -82,7 +82,33 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
-    Resource::new_with_options(source, fetcher, true)
+    // Boxed at once: a server function's future holds its queries' futures and runs to
+    // kilobytes, and the resource moves it by value through several layers before it first
+    // polls it; a box moves as one pointer.
+    Resource::new_with_options(source, move |s| Box::pin(fetcher(s)), true)
+}
+
+/// What a `Suspense` or `Transition` shows once the page's data is there: `make` gives a
+/// `Suspend` that awaits the page's resources and builds the view from them.
+///
+/// In the browser it is `make` itself, run again whenever a resource it reads is refetched
+/// (after a form is saved, say). On the server it is one `Suspend`, made once: the server walks
+/// a suspense's children three times (twice to find the resources to wait for, then to render
+/// them), and a closure would build the whole view, each component and signal in it, every
+/// time; that was a third of a profile page's time. The HTML is the same either way: a closure
+/// renders as exactly what it returns.
+pub fn data_view<V>(make: impl Fn() -> Suspend<V> + Send + Sync + 'static) -> impl IntoView
+where
+    V: IntoView + 'static,
+{
+    #[cfg(feature = "ssr")]
+    {
+        make()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        make
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::{
     components::{action_errors, ErrorPage, Field, FormAlert, Notice},
     domain::NextPath,
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// Signs in with e-mail and password, then goes to `next` (a local path only) or the user's
@@ -111,7 +111,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="로그인"/>
         <Suspense>
-            {move || Suspend::new(async move {
+            {data_view(move || Suspend::new(async move {
                 match user.await {
                     // Already signed in: nothing to do here.
                     Ok(Some(user)) => {
@@ -121,7 +121,7 @@ pub fn LoginPage() -> impl IntoView {
                     Ok(None) => view! { <LoginForm next=next()/> }.into_any(),
                     Err(error) => view! { <ErrorPage error/> }.into_any(),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }

@@ -14,7 +14,7 @@ use crate::{
         Profile,
     },
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// The signed-in user's profile and store.
@@ -184,7 +184,7 @@ fn ProfileContent() -> impl IntoView {
             <AccountNav current="/profile"/>
             <Notice message=saved/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match profile.await {
                         Ok(profile) => view! {
                             <EmailStatus profile=profile.clone()/>
@@ -196,7 +196,7 @@ fn ProfileContent() -> impl IntoView {
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }

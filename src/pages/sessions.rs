@@ -6,7 +6,7 @@ use crate::{
     components::{action_errors, Access, AccountNav, ErrorPage, FormAlert, Notice, RequireSignIn},
     domain::{format_kst, OpenSession},
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// The signed-in user's open sessions, this browser's first.
@@ -118,7 +118,7 @@ fn SessionsContent() -> impl IntoView {
             <Notice message=ended/>
             <FormAlert error/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match sessions.await {
                         Ok(sessions) => view! {
                             <SessionList sessions end_one end_others/>
@@ -126,7 +126,7 @@ fn SessionsContent() -> impl IntoView {
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }

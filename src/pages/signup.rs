@@ -10,7 +10,7 @@ use crate::{
         Password, COMMON_INDUSTRIES,
     },
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// Creates an owner (ACTIVE) with their store in one transaction and signs them in.
@@ -48,13 +48,13 @@ pub fn SignupPage() -> impl IntoView {
     view! {
         <Title text="회원가입"/>
         <Suspense>
-            {move || Suspend::new(async move {
+            {data_view(move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => view! { <Redirect path=user.role.home_path()/> }.into_any(),
                     Ok(None) => view! { <SignupForm/> }.into_any(),
                     Err(error) => view! { <ErrorPage error/> }.into_any(),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     components::{action_errors, CodeField, ErrorPage, FormAlert},
     domain::EmailConfirmation,
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// Confirms the signed-in user's address (or new address) with the code from the mail.
@@ -108,7 +108,7 @@ fn ConfirmLink(token: String) -> impl IntoView {
     view! {
         <main class="page page-narrow">
             <Suspense fallback=|| view! { <p class="loading">"확인하는 중…"</p> }>
-                {move || {
+                {data_view(move || {
                     let token = token.clone();
                     Suspend::new(async move {
                         match described.await {
@@ -142,7 +142,7 @@ fn ConfirmLink(token: String) -> impl IntoView {
                             Err(error) => view! { <ErrorPage error/> }.into_any(),
                         }
                     })
-                }}
+                })}
             </Suspense>
         </main>
     }

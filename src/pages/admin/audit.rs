@@ -9,7 +9,7 @@ use crate::{
         format_kst,
     },
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// Admin actions, newest first, 50 a page.
@@ -50,7 +50,7 @@ fn AuditLog() -> impl IntoView {
         <main class="page page-wide">
             <h1>"감사 로그"</h1>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match log.await {
                         Ok(log) => view! {
                             <section class="card">
@@ -69,7 +69,7 @@ fn AuditLog() -> impl IntoView {
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }

@@ -7,7 +7,7 @@ use crate::{
     components::{Access, ErrorPage, RequireSignIn},
     domain::admin::{group_digits, Dashboard},
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// Counts by status and role, sign-ups per day for 30 days, the latest admin actions.
@@ -38,12 +38,12 @@ fn DashboardContent() -> impl IntoView {
         <main class="page page-wide">
             <h1>"대시보드"</h1>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! { <DashboardBody data/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }

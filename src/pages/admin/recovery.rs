@@ -9,7 +9,7 @@ use crate::{
     components::{action_errors, FormAlert},
     domain::{admin::RecoveryCode, format_kst},
     error::AppError,
-    page_data::{page_resource, AsciiJson},
+    page_data::{data_view, page_resource, AsciiJson},
 };
 
 /// Issues a recovery code (valid 12 hours, replacing any earlier one) and comes back to the
@@ -109,13 +109,13 @@ pub fn RecoverySupport(
         <section class="card" aria-labelledby="recovery-title">
             <h2 id="recovery-title">"계정 복구 지원"</h2>
             <Suspense>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match shown.await {
                         Ok(Some(code)) => view! { <ShownCode code/> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(error) => view! { <FormAlert error=Some(error)/> }.into_any(),
                     }
-                })}
+                }))}
             </Suspense>
             {offers_code.then(|| view! {
                 <p class="card-lead">

@@ -11,7 +11,7 @@ use crate::{
     components::{Access, ErrorPage, FormAlert, RequireSignIn},
     domain::{admin::UserDetail, format_kst},
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// One user: their details, store, open sessions and audit history.
@@ -59,12 +59,12 @@ fn Detail(recovery: ShownRecoveryCode) -> impl IntoView {
         <main class="page">
             <p class="breadcrumb"><a href="/admin/users">"← 회원 목록"</a></p>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match detail.await {
                         Ok(detail) => view! { <DetailBody detail actions require recovery error/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }

@@ -10,7 +10,7 @@ use crate::{
         format_kst, Role, SortKey, UserQuery, UserQueryParams, UserStatus,
     },
     error::AppError,
-    page_data::page_resource,
+    page_data::{data_view, page_resource},
 };
 
 /// One page of the user table. Takes the URL's parameters as they came; any that make no
@@ -75,12 +75,12 @@ fn UserTable() -> impl IntoView {
             <Notice message=bulk_notice/>
             <FormAlert error/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
-                {move || Suspend::new(async move {
+                {data_view(move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <Results page actions/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </main>
     }
