@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::derived;
 use crate::error::{AppError, FormErrors};
 
 /// The error of a form's last submit, whole (for the summary) and by field.
@@ -11,9 +12,8 @@ where
 {
     // `value()` makes a new mapped signal each call: made once here, and read in place.
     let value = action.value();
-    let error =
-        Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())));
-    let fields = Signal::derive(move || {
+    let error = derived(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())));
+    let fields = derived(move || {
         value.with(|v| {
             v.as_ref()
                 .and_then(|r| r.as_ref().err())

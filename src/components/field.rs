@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::{derived, memo};
 use crate::error::FormErrors;
 
 /// A labelled input with its error slot. The input's `name` is the server function's
@@ -28,16 +29,16 @@ pub fn Field(
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
-    // Derived, not a memo: read a few times while the page renders, it is cheaper to work out
-    // again than a memo is to make and check (the server renders eight fields a profile page).
-    let message = Signal::derive(move || {
+    // Derived, not a memo: cheaper to work out again in the browser than a memo is to make and
+    // check (the server works it out once either way).
+    let message = derived(move || {
         errors.with(|e| {
             e.as_ref()
                 .and_then(|e| e.message_for(name).map(str::to_owned))
         })
     });
     // A memo, so that re-checking other fields as the user types never resets this one.
-    let shown_value = Memo::new(move |_| {
+    let shown_value = memo(move || {
         if kind == "password" {
             return None;
         }

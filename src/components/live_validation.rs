@@ -6,6 +6,7 @@ use leptos::{
 };
 use serde::de::DeserializeOwned;
 
+use super::memo;
 use crate::{domain::forms::FieldErrors, error::FormErrors};
 
 /// Reads a form's data into its input type and checks it; `None` when the data does not fit.
@@ -40,7 +41,7 @@ impl LiveValidation {
             false,
         );
         // A memo: each field of the form reads it, and it is worked out once per change.
-        let errors = Memo::new(move |_| {
+        let errors = memo(move || {
             let touched = touched.get();
             let server = server.get();
             if touched.is_empty() {
@@ -62,7 +63,7 @@ impl LiveValidation {
             touched,
             checked,
             validate: StoredValue::new(Box::new(validate) as Validator),
-            errors: errors.into(),
+            errors,
         }
     }
 

@@ -12,6 +12,7 @@ mod live_validation;
 mod new_password_fields;
 mod notice;
 mod require_sign_in;
+mod settled;
 mod site_header;
 
 pub use account_nav::AccountNav;
@@ -26,4 +27,5 @@ pub use live_validation::LiveValidation;
 pub use new_password_fields::NewPasswordFields;
 pub use notice::Notice;
 pub use require_sign_in::{Access, RequireSignIn};
+pub use settled::{derived, memo};
 pub use site_header::SiteHeader;
