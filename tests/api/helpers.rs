@@ -847,3 +847,18 @@ pub async fn wait_for_mail_about(to: &str, subject: &str) -> ReceivedMail {
     }
     panic!("no message about {subject:?} reached {to} within 10 s");
 }
+
+/// Waits, if need be, until the current minute has at least `seconds` left. The sign-in limit
+/// counts in fixed windows of a minute (shared by every node), so a test that makes a few
+/// attempts and expects the next one refused must not let its attempts straddle two windows, as
+/// slow attempts (each checks a password) could on a busy machine.
+pub async fn with_seconds_left_in_the_minute(seconds: u64) {
+    let into = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if 60 - into < seconds {
+        tokio::time::sleep(std::time::Duration::from_secs(60 - into)).await;
+    }
+}

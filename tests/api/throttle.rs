@@ -1,7 +1,9 @@
 use reqwest::header;
 use user_service::server::config::ThrottleSettings;
 
-use crate::helpers::{signup_form, spawn_app_with, AppOptions, TestApp};
+use crate::helpers::{
+    signup_form, spawn_app_with, with_seconds_left_in_the_minute, AppOptions, TestApp,
+};
 
 /// Low limits, and the client address read from X-Forwarded-For, so each test counts on an
 /// address of its own (every test app shares Redis and 127.0.0.1).
@@ -50,6 +52,7 @@ fn wrong_sign_in() -> Vec<(&'static str, String)> {
 async fn sign_in_attempts_past_the_limit_get_429_with_a_korean_message() {
     let app = spawn_app_with(strict()).await;
     let address = fresh_address();
+    with_seconds_left_in_the_minute(20).await;
     for _ in 0..3 {
         let response = post(
             &app,

@@ -309,6 +309,7 @@ async fn password_grants_share_the_sign_in_throttle_and_refreshes_do_not_count()
     .await;
     let address = format!("2001:db8:7:{:x}::1", rand::random::<u16>());
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    crate::helpers::with_seconds_left_in_the_minute(30).await;
     let grant = |form: Vec<(&'static str, String)>| {
         reqwest::Client::new()
             .post(app.url("/api/v1/tokens"))
