@@ -39,12 +39,7 @@ bin=./target/release/user-service
 reference_bin=./target/release/examples/reference_server
 
 work=$(mktemp -d)
-redis_port=$(free_port)
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
-  --logfile "$work/redis.log"
-# A private mail server too: the app mails notices (a new browser signed in, say) as it runs.
-smtp_port=$(free_port)
-start_smtp "$smtp_port" "$work/mail" "$work/smtp.log" || die "the mail server did not start"
+start_private_services "$work"
 server_pid=""
 reference_pid=""
 cleanup() {
@@ -52,8 +47,7 @@ cleanup() {
   # here (set -e) with that status and leave the private Redis and mail server running.
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   [ -n "$reference_pid" ] && kill "$reference_pid" 2>/dev/null && wait "$reference_pid" 2>/dev/null || true
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  stop_smtp "$smtp_port"
+  stop_private_services
   rm -rf "$work"
 }
 trap cleanup EXIT

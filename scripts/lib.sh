@@ -65,3 +65,21 @@ start_smtp() {
 stop_smtp() {
   pkill -f "aiosmtpd -n -l 127.0.0.1:$1 " 2>/dev/null || true
 }
+
+# start_private_services WORKDIR: a Redis (keeping nothing on disk) and a mail server of this
+# run's own, on free ports, logging into WORKDIR; sets redis_port and smtp_port. The app mails
+# notices as it runs (a new browser signed in, say), so a server under test needs both.
+start_private_services() {
+  local work=$1
+  redis_port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
+    --logfile "$work/redis.log"
+  smtp_port=$(free_port)
+  start_smtp "$smtp_port" "$work/mail" "$work/smtp.log" || die "the mail server did not start"
+}
+
+# stop_private_services: stops what start_private_services started (safe to call twice).
+stop_private_services() {
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  stop_smtp "$smtp_port"
+}

@@ -29,16 +29,11 @@ cargo build --release --features ssr --bin user-service --example reference_serv
 bin=${CARGO_TARGET_DIR:-target}/release/user-service
 
 work=$(mktemp -d)
-redis_port=$(free_port)
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
-  --logfile "$work/redis.log"
-smtp_port=$(free_port)
-start_smtp "$smtp_port" "$work/mail" "$work/smtp.log" || die "the mail server did not start"
+start_private_services "$work"
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  stop_smtp "$smtp_port"
+  stop_private_services
   rm -rf "$work"
 }
 trap cleanup EXIT
