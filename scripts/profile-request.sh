@@ -10,8 +10,8 @@
 #   PROFILE_REQUESTS=200 bash scripts/profile-request.sh /profile
 #
 # The database (user_service_profile, a few owners) is made anew each run; Redis and the mail
-# server are private and stopped at the end. The full callgrind output stays in
-# target/callgrind.out for callgrind_annotate or KCachegrind.
+# server are private and stopped at the end. The measured requests' callgrind output stays in
+# target/callgrind.out.1 for callgrind_annotate or KCachegrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
