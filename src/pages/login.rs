@@ -4,7 +4,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::current_user,
-    components::{action_errors, ErrorPage, Field, FormAlert, Notice},
+    components::{action_errors, rendered_at_once, ErrorPage, Field, FormAlert, Notice},
     domain::NextPath,
     error::AppError,
     page_data::{data_view, page_resource},
@@ -112,7 +112,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="로그인"/>
         <Suspense>
             {data_view(move || Suspend::new(async move {
-                match user.await {
+                rendered_at_once(match user.await {
                     // Already signed in: nothing to do here.
                     Ok(Some(user)) => {
                         let target = next().unwrap_or_else(|| user.role.home_path().to_owned());
@@ -120,7 +120,7 @@ pub fn LoginPage() -> impl IntoView {
                     }
                     Ok(None) => view! { <LoginForm next=next()/> }.into_any(),
                     Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
+                })
             }))}
         </Suspense>
     }

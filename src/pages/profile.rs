@@ -5,8 +5,8 @@ use leptos_router::hooks::use_query_map;
 use super::{signup::StoreFields, verify_email::ResendVerification};
 use crate::{
     components::{
-        action_errors, Access, AccountNav, ErrorPage, Field, FormAlert, LiveValidation, Notice,
-        RequireSignIn,
+        action_errors, rendered_at_once, Access, AccountNav, ErrorPage, Field, FormAlert,
+        LiveValidation, Notice, RequireSignIn,
     },
     domain::{
         format_kst,
@@ -185,7 +185,7 @@ fn ProfileContent() -> impl IntoView {
             <Notice message=saved/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
-                    match profile.await {
+                    rendered_at_once(match profile.await {
                         Ok(profile) => view! {
                             <EmailStatus profile=profile.clone()/>
                             <ProfileSummary profile=profile.clone()/>
@@ -195,7 +195,7 @@ fn ProfileContent() -> impl IntoView {
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
+                    })
                 }))}
             </Transition>
         </main>

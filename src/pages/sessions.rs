@@ -3,7 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, Access, AccountNav, ErrorPage, FormAlert, Notice, RequireSignIn},
+    components::{
+        action_errors, rendered_at_once, Access, AccountNav, ErrorPage, FormAlert, Notice,
+        RequireSignIn,
+    },
     domain::{format_kst, OpenSession},
     error::AppError,
     page_data::{data_view, page_resource},
@@ -119,13 +122,13 @@ fn SessionsContent() -> impl IntoView {
             <FormAlert error/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
-                    match sessions.await {
+                    rendered_at_once(match sessions.await {
                         Ok(sessions) => view! {
                             <SessionList sessions end_one end_others/>
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
+                    })
                 }))}
             </Transition>
         </main>

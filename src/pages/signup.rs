@@ -4,7 +4,7 @@ use leptos_router::components::Redirect;
 
 use crate::{
     api::current_user,
-    components::{action_errors, ErrorPage, Field, FormAlert, LiveValidation},
+    components::{action_errors, rendered_at_once, ErrorPage, Field, FormAlert, LiveValidation},
     domain::{
         forms::{FieldErrors, SignupInput},
         Password, COMMON_INDUSTRIES,
@@ -49,11 +49,11 @@ pub fn SignupPage() -> impl IntoView {
         <Title text="회원가입"/>
         <Suspense>
             {data_view(move || Suspend::new(async move {
-                match user.await {
+                rendered_at_once(match user.await {
                     Ok(Some(user)) => view! { <Redirect path=user.role.home_path()/> }.into_any(),
                     Ok(None) => view! { <SignupForm/> }.into_any(),
                     Err(error) => view! { <ErrorPage error/> }.into_any(),
-                }
+                })
             }))}
         </Suspense>
     }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{action_errors, CodeField, ErrorPage, FormAlert},
+    components::{action_errors, rendered_at_once, CodeField, ErrorPage, FormAlert},
     domain::EmailConfirmation,
     error::AppError,
     page_data::{data_view, page_resource},
@@ -111,7 +111,7 @@ fn ConfirmLink(token: String) -> impl IntoView {
                 {data_view(move || {
                     let token = token.clone();
                     Suspend::new(async move {
-                        match described.await {
+                        rendered_at_once(match described.await {
                             Ok(confirmation) => {
                                 let (title, lead) = match confirmation {
                                     EmailConfirmation::Verified => (
@@ -140,7 +140,7 @@ fn ConfirmLink(token: String) -> impl IntoView {
                             }
                             Err(AppError::Form(errors)) => view! { <LinkRefused message=errors.message/> }.into_any(),
                             Err(error) => view! { <ErrorPage error/> }.into_any(),
-                        }
+                        })
                     })
                 })}
             </Suspense>

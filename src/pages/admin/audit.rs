@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{Access, ErrorPage, RequireSignIn},
+    components::{rendered_at_once, Access, ErrorPage, RequireSignIn},
     domain::{
         admin::{AuditEntry, AuditPage as AuditPageData},
         format_kst,
@@ -51,7 +51,7 @@ fn AuditLog() -> impl IntoView {
             <h1>"감사 로그"</h1>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
-                    match log.await {
+                    rendered_at_once(match log.await {
                         Ok(log) => view! {
                             <section class="card">
                                 <AuditTable entries=log.entries show_target=true/>
@@ -68,7 +68,7 @@ fn AuditLog() -> impl IntoView {
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
+                    })
                 }))}
             </Transition>
         </main>

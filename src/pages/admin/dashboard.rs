@@ -4,7 +4,7 @@ use leptos_meta::Title;
 
 use super::audit::AuditTable;
 use crate::{
-    components::{Access, ErrorPage, RequireSignIn},
+    components::{rendered_at_once, Access, ErrorPage, RequireSignIn},
     domain::admin::{group_digits, Dashboard},
     error::AppError,
     page_data::{data_view, page_resource},
@@ -39,10 +39,10 @@ fn DashboardContent() -> impl IntoView {
             <h1>"대시보드"</h1>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
-                    match data.await {
+                    rendered_at_once(match data.await {
                         Ok(data) => view! { <DashboardBody data/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
+                    })
                 }))}
             </Transition>
         </main>

@@ -4,7 +4,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::actions::{UserActionForms, UserActions};
 use crate::{
-    components::{Access, ErrorPage, FormAlert, Notice, RequireSignIn},
+    components::{rendered_at_once, Access, ErrorPage, FormAlert, Notice, RequireSignIn},
     domain::{
         admin::{UserPage, SETTABLE_STATUSES},
         format_kst, Role, SortKey, UserQuery, UserQueryParams, UserStatus,
@@ -76,10 +76,10 @@ fn UserTable() -> impl IntoView {
             <FormAlert error/>
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
-                    match page.await {
+                    rendered_at_once(match page.await {
                         Ok(page) => view! { <Results page actions/> }.into_any(),
                         Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
+                    })
                 }))}
             </Transition>
         </main>
