@@ -48,27 +48,41 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let bytes = fragment.as_bytes();
-        let mut start = 0;
-        for (at, c) in fragment.char_indices().filter(|(_, c)| !c.is_ascii()) {
-            writer.write_all(&bytes[start..at])?;
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let u = *unit as usize;
-                writer.write_all(&[
-                    b'\\',
-                    b'u',
-                    HEX[u >> 12],
-                    HEX[(u >> 8) & 0xf],
-                    HEX[(u >> 4) & 0xf],
-                    HEX[u & 0xf],
-                ])?;
-            }
-            start = at + c.len_utf8();
+        // Most strings (e-mail addresses, ids, dates) are all ASCII: one quick check, one copy.
+        if fragment.is_ascii() {
+            return writer.write_all(fragment.as_bytes());
         }
-        writer.write_all(&bytes[start..])
+        let mut rest = fragment;
+        while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let Some(c) = rest[at..].chars().next() else {
+                break;
+            };
+            let mut escaped = [0u8; 12];
+            let mut len = 0;
+            for unit in c.encode_utf16(&mut [0u16; 2]) {
+                escaped[len..len + 6].copy_from_slice(&utf16_escape(*unit));
+                len += 6;
+            }
+            writer.write_all(&escaped[..len])?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
     }
+}
+
+/// `\uXXXX` for one UTF-16 code unit.
+fn utf16_escape(unit: u16) -> [u8; 6] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let u = usize::from(unit);
+    [
+        b'\\',
+        b'u',
+        HEX[u >> 12],
+        HEX[(u >> 8) & 0xf],
+        HEX[(u >> 4) & 0xf],
+        HEX[u & 0xf],
+    ]
 }
 
 /// A resource the page waits for before it is sent (its status and redirects depend on it),

@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use super::{Role, StoreProfile, UserQuery, UserStatus};
 
+/// One row of the user table. Its times travel to the browser as microseconds since the epoch
+/// (PostgreSQL's precision, so nothing is lost): a page of rows is serialized with every
+/// request, and a number is written in a fraction of the time of an ISO 8601 text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
     pub id: Uuid,
@@ -17,9 +20,12 @@ pub struct UserRow {
     pub status: UserStatus,
     pub store_name: Option<String>,
     pub industry: Option<String>,
+    #[serde(with = "chrono::serde::ts_microseconds")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub last_login_at: Option<DateTime<Utc>>,
     /// When a lock from failed sign-ins ends; `None` for an admin's lock (or no lock).
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub locked_until: Option<DateTime<Utc>>,
     pub email_verified: bool,
 }
@@ -92,7 +98,9 @@ pub struct UserPage {
     /// Whether a page follows this one.
     pub has_next: bool,
     /// When the server read the page: what "until when" is measured against (the browser's
-    /// clock may be off, and the hydrated page must say what the server said).
+    /// clock may be off, and the hydrated page must say what the server said). In microseconds
+    /// like the rows' times (see [`UserRow`]): the comparisons come out the same.
+    #[serde(with = "chrono::serde::ts_microseconds")]
     pub as_of: DateTime<Utc>,
 }
 
