@@ -3,10 +3,10 @@
 //! A page that waits for its data (`SsrMode::Async`) is rendered by leptos' streaming path,
 //! which gives every element a fresh `String` for its opening tag and another for its closing
 //! tag, grows each one attribute by attribute and then copies it into the stream: for a table
-//! of 20 users, over a thousand reallocations and a sixth of the request's instructions in
-//! `memcpy`. Once a page's resources have resolved, what is left to render has nothing to wait
-//! for, and leptos' plain path writes it all into one buffer. The HTML is the same either way
-//! (the same markers for hydration), so the browser hydrates it as usual.
+//! of 20 users, over a thousand reallocations a request. Once a page's resources have
+//! resolved, what is left to render has nothing to wait for, and leptos' plain path writes it
+//! all into one buffer. The HTML is the same either way (the same markers for hydration), so
+//! the browser hydrates it as usual.
 //!
 //! Only for views with no `Suspense` or `Transition` inside: the plain path renders a pending
 //! suspense as its fallback instead of waiting for it.
