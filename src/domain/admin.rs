@@ -3,14 +3,18 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_tuple::{Deserialize_tuple, Serialize_tuple};
 use uuid::Uuid;
 
 use super::{Role, StoreProfile, UserQuery, UserStatus};
 
-/// One row of the user table. Its times travel to the browser as microseconds since the epoch
-/// (PostgreSQL's precision, so nothing is lost): a page of rows is serialized with every
-/// request, and a number is written in a fraction of the time of an ISO 8601 text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One row of the user table. A page of rows is serialized with every request (the hydration
+/// data), so it travels compactly: as a JSON array in field order rather than an object (a
+/// page's field names were 40% of its JSON), and with its times as microseconds since the
+/// epoch (PostgreSQL's precision, so nothing is lost), which are written in a fraction of the
+/// time of an ISO 8601 text. The server and the browser share this type, so the order is
+/// always the same on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize_tuple, Deserialize_tuple)]
 pub struct UserRow {
     pub id: Uuid,
     pub name: String,
@@ -275,6 +279,29 @@ mod tests {
             .lock_label(now)
             .unwrap()
             .contains("만료"));
+    }
+
+    #[test]
+    fn a_row_travels_as_an_array_and_comes_back_the_same() {
+        use chrono::TimeZone;
+        let row = UserRow {
+            id: Uuid::from_u128(7),
+            name: "김민준".to_owned(),
+            email: "minjun@example.com".to_owned(),
+            phone_number: "010-1234-5678".to_owned(),
+            role: Role::Admin,
+            status: UserStatus::Locked,
+            store_name: Some("민준 카페".to_owned()),
+            industry: None,
+            created_at: Utc.timestamp_micros(1_796_235_112_019_673).unwrap(),
+            last_login_at: None,
+            locked_until: Some(Utc.with_ymd_and_hms(2026, 12, 2, 5, 0, 0).unwrap()),
+            email_verified: false,
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert!(json.starts_with("[\"00000000-0000-0000-0000-000000000007\",\"김민준\""));
+        assert!(!json.contains("email_verified"), "no field names: {json}");
+        assert_eq!(serde_json::from_str::<UserRow>(&json).unwrap(), row);
     }
 }
 

@@ -1,5 +1,5 @@
 use reqwest::header;
-use user_service::domain::{Role, UserStatus};
+use user_service::domain::{admin::UserRow, Role, UserStatus};
 
 use crate::helpers::{assert_redirect_to, spawn_app, TestApp, TestClient, TestUser};
 
@@ -385,11 +385,10 @@ async fn the_table_searches_filters_sorts_and_pages() {
         }
     };
     let names = |page: &serde_json::Value| -> Vec<String> {
-        page["rows"]
-            .as_array()
+        serde_json::from_value::<Vec<UserRow>>(page["rows"].clone())
             .unwrap()
-            .iter()
-            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .into_iter()
+            .map(|row| row.name)
             .collect()
     };
 
