@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use super::{derived, memo};
 use crate::error::FormErrors;
@@ -57,8 +57,9 @@ pub fn Field(
         }
     };
     let invalid = move || has_error().then_some("true");
+    // `Either`, not `into_any`: erasing the type first makes owned copies of every attribute.
     let control = if multiline {
-        view! {
+        Either::Left(view! {
             <textarea
                 id=name
                 name=name
@@ -71,10 +72,9 @@ pub fn Field(
             >
                 {move || shown_value.get_untracked()}
             </textarea>
-        }
-        .into_any()
+        })
     } else {
-        view! {
+        Either::Right(view! {
             <input
                 id=name
                 name=name
@@ -89,8 +89,7 @@ pub fn Field(
                 aria-invalid=invalid
                 aria-describedby=described_by
             />
-        }
-        .into_any()
+        })
     };
     view! {
         <div class="field" class:field-invalid=has_error>

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
@@ -116,10 +116,10 @@ pub fn LoginPage() -> impl IntoView {
                     // Already signed in: nothing to do here.
                     Ok(Some(user)) => {
                         let target = next().unwrap_or_else(|| user.role.home_path().to_owned());
-                        view! { <Redirect path=target/> }.into_any()
+                        EitherOf3::A(view! { <Redirect path=target/> })
                     }
-                    Ok(None) => view! { <LoginForm next=next()/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Ok(None) => EitherOf3::B(view! { <LoginForm next=next()/> }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPage error/> }),
                 })
             }))}
         </Suspense>

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -186,15 +186,14 @@ fn ProfileContent() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
                     rendered_at_once(match profile.await {
-                        Ok(profile) => view! {
+                        Ok(profile) => Either::Left(view! {
                             <EmailStatus profile=profile.clone()/>
                             <ProfileSummary profile=profile.clone()/>
                             <OwnerForm action=update_owner profile=profile.clone()/>
                             <EmailForm action=change_email profile=profile.clone()/>
                             {profile.store.clone().map(|store| view! { <StoreForm action=update_store store/> })}
-                        }
-                        .into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        }),
+                        Err(error) => Either::Right(view! { <ErrorPage error/> }),
                     })
                 }))}
             </Transition>

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -123,11 +123,10 @@ fn SessionsContent() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
                     rendered_at_once(match sessions.await {
-                        Ok(sessions) => view! {
+                        Ok(sessions) => Either::Left(view! {
                             <SessionList sessions end_one end_others/>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        }),
+                        Err(error) => Either::Right(view! { <ErrorPage error/> }),
                     })
                 }))}
             </Transition>

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -50,9 +50,9 @@ pub fn SignupPage() -> impl IntoView {
         <Suspense>
             {data_view(move || Suspend::new(async move {
                 rendered_at_once(match user.await {
-                    Ok(Some(user)) => view! { <Redirect path=user.role.home_path()/> }.into_any(),
-                    Ok(None) => view! { <SignupForm/> }.into_any(),
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Ok(Some(user)) => EitherOf3::A(view! { <Redirect path=user.role.home_path()/> }),
+                    Ok(None) => EitherOf3::B(view! { <SignupForm/> }),
+                    Err(error) => EitherOf3::C(view! { <ErrorPage error/> }),
                 })
             }))}
         </Suspense>

@@ -145,14 +145,14 @@ pub fn UserActionForms(
     view! {
         <form class="row-actions" method="post" action=SetUserStatus::url() on:submit=on_submit>
             <input type="hidden" name="user_id" value=user_id.to_string()/>
-            <select name="status" aria-label=format!("{label} 상태") disabled=withdrawn>
+            <select name="status" aria-label=[label.as_str(), " 상태"].concat() disabled=withdrawn>
                 {SETTABLE_STATUSES
                     .map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> })
                     .collect_view()}
                 {withdrawn.then(|| view! { <option value="WITHDRAWN" selected=true>"탈퇴"</option> })}
             </select>
             <button type="submit" class="button button-small" disabled=withdrawn>"상태 변경"</button>
-            <select name="role" aria-label=format!("{label} 권한") disabled=withdrawn>
+            <select name="role" aria-label=[label.as_str(), " 권한"].concat() disabled=withdrawn>
                 {Role::ALL
                     .map(|r| view! { <option value=r.as_str() selected=r == role>{r.label()}</option> })
                     .collect_view()}

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -52,7 +52,7 @@ fn AuditLog() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
                     rendered_at_once(match log.await {
-                        Ok(log) => view! {
+                        Ok(log) => Either::Left(view! {
                             <section class="card">
                                 <AuditTable entries=log.entries show_target=true/>
                             </section>
@@ -65,9 +65,8 @@ fn AuditLog() -> impl IntoView {
                                     <a class="button" rel="next" href=format!("/admin/audit?page={}", log.page + 1)>"다음"</a>
                                 })}
                             </nav>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        }),
+                        Err(error) => Either::Right(view! { <ErrorPage error/> }),
                     })
                 }))}
             </Transition>

@@ -1,5 +1,5 @@
 use chrono::Datelike;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
 use super::audit::AuditTable;
@@ -40,8 +40,8 @@ fn DashboardContent() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
                     rendered_at_once(match data.await {
-                        Ok(data) => view! { <DashboardBody data/> }.into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        Ok(data) => Either::Left(view! { <DashboardBody data/> }),
+                        Err(error) => Either::Right(view! { <ErrorPage error/> }),
                     })
                 }))}
             </Transition>

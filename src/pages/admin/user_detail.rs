@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -61,8 +61,8 @@ fn Detail(recovery: ShownRecoveryCode) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"불러오는 중…"</p> }>
                 {data_view(move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <DetailBody detail actions require recovery error/> }.into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        Ok(detail) => Either::Left(view! { <DetailBody detail actions require recovery error/> }),
+                        Err(error) => Either::Right(view! { <ErrorPage error/> }),
                     }
                 }))}
             </Transition>
