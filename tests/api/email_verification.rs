@@ -1,7 +1,7 @@
 //! Verified addresses: sign-up sends a code and a link, unverified owners see a banner, and a
 //! new sign-in address takes effect only once it confirms (the old one is told).
 
-use user_service::domain::{Role, UserStatus};
+use user_service::domain::{admin::UserPage, Role, UserStatus};
 
 use crate::helpers::{
     assert_redirect_to, error_fields, spawn_app, value_of, wait_for_mail, wait_for_mail_about,
@@ -210,19 +210,14 @@ async fn admins_can_list_the_owners_who_have_not_verified() {
         .unwrap();
     let console = app.signed_in(&admin).await;
 
-    let page: serde_json::Value = console
+    let page: UserPage = console
         .call("admin/users", &[("verified", "no")])
         .await
         .json()
         .await
         .unwrap();
 
-    let emails: Vec<&str> = page["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["email"].as_str().unwrap())
-        .collect();
+    let emails: Vec<&str> = page.rows.iter().map(|r| r.email.as_str()).collect();
     assert!(emails.contains(&unverified.as_str()));
     assert!(!emails.contains(&verified_owner.email.as_str()));
     let html = console
