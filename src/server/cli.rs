@@ -123,7 +123,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SetPassword(args) => set_password(args).await,
         Command::GenerateSigningKey { out } => generate_signing_key(&out),
         Command::Seed { users } => {
-            let db = connect_database(&DatabaseSettings::from_env()?).await?;
+            let settings = DatabaseSettings {
+                log_statements: false,
+                ..DatabaseSettings::from_env()?
+            };
+            let db = connect_database(&settings).await?;
             migrate(&db).await?;
             let hash = bcrypt::hash(seed::SEED_PASSWORD, bcrypt_cost_from_env()?)?;
             let started = std::time::Instant::now();

@@ -30,6 +30,10 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub url: SecretString,
+    /// Whether sqlx logs statements (slow ones as warnings). On for the server, where a slow
+    /// statement is news; off for the seed, whose index builds take seconds by design and
+    /// whose progress bar already shows them.
+    pub log_statements: bool,
 }
 
 /// Everything the server needs.
@@ -166,7 +170,10 @@ impl DatabaseSettings {
                 hint: "it must start with postgres:// or postgresql://",
             });
         }
-        Ok(Self { url: url.into() })
+        Ok(Self {
+            url: url.into(),
+            log_statements: true,
+        })
     }
 }
 

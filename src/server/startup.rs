@@ -10,7 +10,7 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Lept
 use secrecy::ExposeSecret;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    Connection, PgPool,
+    ConnectOptions, Connection, PgPool,
 };
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -290,12 +290,15 @@ fn time_duration(duration: Duration) -> time::Duration {
 
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
     let url = settings.url.expose_secret();
-    let options: PgConnectOptions = url.parse().with_context(|| {
+    let mut options: PgConnectOptions = url.parse().with_context(|| {
         format!(
             "DATABASE_URL {} is not a valid PostgreSQL URL",
             redact_url(url)
         )
     })?;
+    if !settings.log_statements {
+        options = options.disable_statement_logging();
+    }
     tokio::time::timeout(
         CONNECT_TIMEOUT,
         PgPoolOptions::new()

@@ -153,6 +153,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let settings = Settings {
         database: DatabaseSettings {
             url: format!("{pg_server}/{db_name}").into(),
+            log_statements: true,
         },
         redis_url: redis.clone().into(),
         site_addr: "127.0.0.1:0".parse().unwrap(),
