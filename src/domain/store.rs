@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{has_control_characters, required_line, TextError};
+use super::text::{required_line, visible_text, TextError};
 
 macro_rules! bounded_text {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
@@ -63,12 +63,11 @@ impl BusinessHours {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        // Line breaks are part of a timetable; every other control character is refused.
+        // Line breaks are part of a timetable; every other control character is refused, and
+        // so is any character that shows as nothing (a line counts as a space around it).
         let normalized = raw.replace("\r\n", "\n");
         let trimmed = normalized.trim();
-        if has_control_characters(&trimmed.replace('\n', "")) {
-            return Err(TextError::ControlCharacter);
-        }
+        visible_text(&trimmed.replace('\n', " "))?;
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(TextError::TooLong {
                 max: Self::MAX_CHARS,
@@ -116,6 +115,10 @@ mod tests {
         assert_eq!(
             BusinessHours::parse("a\u{0}b"),
             Err(TextError::ControlCharacter)
+        );
+        assert_eq!(
+            BusinessHours::parse("평일 09:00-21:00\n\u{200D}주말 휴무"),
+            Err(TextError::InvisibleCharacter)
         );
         assert!(BusinessHours::parse(&"a".repeat(1001)).is_err());
     }

@@ -123,6 +123,16 @@ async fn every_rule_marks_its_field_and_creates_nothing() {
             "a\0@example.com".into(),
             "이메일에 제어 문자는 입력할 수 없습니다.",
         ),
+        (
+            "name",
+            "\u{3164}\u{3164}".into(),
+            "보이지 않는 문자(폭 없는 공백, 한글 채움 문자, 글자 방향 제어 문자 등)는 입력할 수 없습니다.",
+        ),
+        (
+            "store_name",
+            "카페\u{202E}페카".into(),
+            "보이지 않는 문자(폭 없는 공백, 한글 채움 문자, 글자 방향 제어 문자 등)는 입력할 수 없습니다.",
+        ),
     ];
     for (field, value, message) in cases {
         let mut overrides = vec![(field, value.as_str())];
