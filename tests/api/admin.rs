@@ -1,7 +1,7 @@
 use reqwest::header;
 use user_service::domain::{admin::UserRow, Role, UserStatus};
 
-use crate::helpers::{assert_redirect_to, spawn_app, TestApp, TestClient, TestUser};
+use crate::helpers::{assert_redirect_to, form_message, spawn_app, TestApp, TestClient, TestUser};
 
 async fn signed_in(app: &TestApp, user: &TestUser) -> TestClient {
     app.signed_in(user).await
@@ -13,14 +13,6 @@ async fn status_of(app: &TestApp, user: &TestUser) -> String {
         .fetch_one(&app.db)
         .await
         .unwrap()
-}
-
-async fn message(response: reqwest::Response) -> String {
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["Form"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]
@@ -176,11 +168,11 @@ async fn an_admin_cannot_lock_or_demote_themselves() {
         .await;
 
     assert_eq!(
-        message(lock).await,
+        form_message(lock).await,
         "자기 자신의 계정은 비활성화하거나 잠글 수 없습니다."
     );
     assert_eq!(
-        message(demote).await,
+        form_message(demote).await,
         "자기 자신의 관리자 권한은 해제할 수 없습니다."
     );
     assert_eq!(status_of(&app, &admin).await, "ACTIVE");
@@ -275,9 +267,12 @@ async fn withdrawn_is_final_and_withdrawn_cannot_be_set() {
         )
         .await;
 
-    assert_eq!(message(revive).await, "탈퇴한 계정은 변경할 수 없습니다.");
     assert_eq!(
-        message(withdraw).await,
+        form_message(revive).await,
+        "탈퇴한 계정은 변경할 수 없습니다."
+    );
+    assert_eq!(
+        form_message(withdraw).await,
         "관리자가 지정할 수 있는 상태는 활성, 비활성, 잠김입니다."
     );
     assert_eq!(unknown.status().as_u16(), 404);

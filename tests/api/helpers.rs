@@ -676,6 +676,15 @@ pub fn value_of<'a>(form: &'a [(&'static str, String)], key: &str) -> &'a str {
     &form.iter().find(|(k, _)| *k == key).unwrap().1
 }
 
+/// The message a form error shows above the form, from a server function's JSON answer.
+pub async fn form_message(response: Response) -> String {
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["Form"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The fields a form error marks, from a server function's JSON answer.
 pub async fn error_fields(response: Response) -> Vec<(String, String)> {
     let body: serde_json::Value = response.json().await.unwrap();
