@@ -305,6 +305,10 @@ mod tests {
     }
 }
 
+/// Why an owner who may not sign in (inactive, or locked by an admin) gets no recovery code:
+/// the reset form would refuse it. Said by the server and, in place of the button, the page.
+pub const RECOVERY_NEEDS_ACCESS: &str = "비활성이거나 관리자가 잠근 계정에는 복구 코드를 발급할 수 없습니다. 먼저 상태를 활성으로 바꾼 뒤 발급해 주세요.";
+
 /// A recovery code just issued, shown once to the admin who issued it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoveryCode {

@@ -34,4 +34,4 @@ pub use role::{Role, UnknownRole};
 pub use store::{Address, BusinessHours, Industry, StoreName, COMMON_INDUSTRIES};
 pub use text::TextError;
 pub use user_query::{Direction, SortKey, UserQuery, UserQueryParams};
-pub use user_status::{UnknownUserStatus, UserStatus};
+pub use user_status::{may_keep_access, UnknownUserStatus, UserStatus};

@@ -1,5 +1,6 @@
 use std::{fmt, str::FromStr};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The life of an account. Only ACTIVE accounts may sign in; WITHDRAWN is final.
@@ -46,6 +47,13 @@ impl UserStatus {
     pub fn can_sign_in(self) -> bool {
         self == UserStatus::Active
     }
+}
+
+/// Whether an account may keep (and use) its sessions and tokens: ACTIVE, or locked only by
+/// failed sign-ins (which stops guessing from unknown browsers; it signs nobody out). The one
+/// rule for every place that asks; the server has it in SQL too (`MAY_KEEP_ACCESS_SQL`).
+pub fn may_keep_access(status: UserStatus, locked_until: Option<DateTime<Utc>>) -> bool {
+    status == UserStatus::Active || (status == UserStatus::Locked && locked_until.is_some())
 }
 
 impl FromStr for UserStatus {

@@ -16,8 +16,8 @@ use super::{
 };
 use crate::{
     domain::{
-        admin::{AuditAction, RecoveryCode},
-        CurrentUser, OneTimeCode, Role, UserStatus,
+        admin::{AuditAction, RecoveryCode, RECOVERY_NEEDS_ACCESS},
+        may_keep_access, CurrentUser, OneTimeCode, Role, UserStatus,
     },
     error::AppError,
 };
@@ -43,18 +43,26 @@ fn key(admin_id: Uuid, handle: &str) -> String {
 pub const NOT_FOR_ADMINS: &str =
     "관리자 계정에는 복구 코드를 발급할 수 없습니다. 관리자는 명령줄의 set-password로 복구합니다.";
 
-/// The user's e-mail, role and status, under the row lock the change needs.
-async fn target(
-    tx: &mut sqlx::PgConnection,
-    user_id: Uuid,
-) -> Result<(String, Role, UserStatus, bool), AppError> {
-    let row: Option<(String, String, String, bool)> = sqlx::query_as(
-        "SELECT email, role, status, must_change_password FROM users WHERE id = $1 FOR UPDATE",
+/// The user an admin helps, as read under the row lock the change needs.
+struct Target {
+    email: String,
+    role: Role,
+    /// Whether the account may sign in and keep sessions (see `lockout::may_keep_access`).
+    may_keep_access: bool,
+    must_change_password: bool,
+}
+
+/// The user `user_id`, locked for the change; refused when withdrawn.
+async fn target(tx: &mut sqlx::PgConnection, user_id: Uuid) -> Result<Target, AppError> {
+    let row: Option<(String, String, String, Option<DateTime<Utc>>, bool)> = sqlx::query_as(
+        "SELECT email, role, status, locked_until, must_change_password
+         FROM users WHERE id = $1 FOR UPDATE",
     )
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (email, role, status, must_change) = row.ok_or(AppError::NotFound)?;
+    let (email, role, status, locked_until, must_change_password) =
+        row.ok_or(AppError::NotFound)?;
     let role = role
         .parse::<Role>()
         .map_err(|e| ServerError::from(sqlx::Error::Decode(e.to_string().into())))?;
@@ -64,7 +72,12 @@ async fn target(
     if status == UserStatus::Withdrawn {
         return Err(refused(WITHDRAWN_IS_FINAL));
     }
-    Ok((email, role, status, must_change))
+    Ok(Target {
+        email,
+        role,
+        may_keep_access: may_keep_access(status, locked_until),
+        must_change_password,
+    })
 }
 
 /// Issues a recovery code for `user_id` (replacing an earlier one), audited; returns the handle
@@ -75,10 +88,19 @@ pub async fn issue_recovery_code(
     user_id: Uuid,
 ) -> Result<String, AppError> {
     let mut tx = state.db.begin().await?;
-    let (email, role, _, _) = target(&mut tx, user_id).await?;
+    let Target {
+        email,
+        role,
+        may_keep_access,
+        ..
+    } = target(&mut tx, user_id).await?;
     // One admin must not be able to take over another's account (and act in their name).
     if role == Role::Admin {
         return Err(refused(NOT_FOR_ADMINS));
+    }
+    // The reset form refuses an account that may not sign in: no code that cannot work.
+    if !may_keep_access {
+        return Err(refused(RECOVERY_NEEDS_ACCESS));
     }
     let issued = one_time_codes::issue(&mut tx, user_id, Purpose::AdminRecovery, None).await?;
     audit::record(
@@ -154,7 +176,11 @@ pub async fn require_password_change(
     required: bool,
 ) -> Result<bool, AppError> {
     let mut tx = state.db.begin().await?;
-    let (email, _, _, current) = target(&mut tx, user_id).await?;
+    let Target {
+        email,
+        must_change_password: current,
+        ..
+    } = target(&mut tx, user_id).await?;
     if current == required {
         return Ok(false);
     }

@@ -30,12 +30,8 @@ pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 pub const LOCK_MINUTES: i64 = 15;
 
-/// Whether an account may keep (and use) its sessions and tokens: ACTIVE, or locked only by
-/// failed sign-ins (which stops guessing from unknown browsers; it signs nobody out). The one
-/// rule for every place that asks, here and in SQL as [`MAY_KEEP_ACCESS_SQL`].
-pub fn may_keep_access(status: UserStatus, locked_until: Option<DateTime<Utc>>) -> bool {
-    status == UserStatus::Active || (status == UserStatus::Locked && locked_until.is_some())
-}
+/// The rule lives in the domain: the admin's pages ask it too.
+pub use crate::domain::may_keep_access;
 
 /// [`may_keep_access`] as a condition on a `users` row.
 pub const MAY_KEEP_ACCESS_SQL: &str =

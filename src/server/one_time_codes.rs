@@ -306,7 +306,14 @@ pub async fn check_code(
     purposes: &[Purpose],
     code: &OneTimeCode,
 ) -> Result<Checked, RedeemError> {
-    let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+    // Only codes of the typed length can match, and only they are charged a try: a six-digit
+    // guess at the reset form must not use up the eight-digit code an admin read out over the
+    // phone, which has no link to fall back on.
+    let names: Vec<&str> = purposes
+        .iter()
+        .filter(|p| p.digits() == code.as_str().len())
+        .map(|p| p.as_str())
+        .collect();
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT_ROWS} WHERE c.user_id = $1 AND c.purpose = ANY($2)
          ORDER BY c.created_at DESC"

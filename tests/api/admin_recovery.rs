@@ -3,7 +3,9 @@
 
 use user_service::domain::{Role, UserStatus};
 
-use crate::helpers::{assert_redirect_to, location, spawn_app, TestApp, TestClient, TestUser};
+use crate::helpers::{
+    assert_redirect_to, form_message, location, spawn_app, TestApp, TestClient, TestUser,
+};
 
 const NEW_PASSWORD: &str = "harbor-tangerine-73";
 
@@ -23,6 +25,34 @@ fn code_on(page: &str) -> Option<String> {
     let start = element + page[element..].find('>')? + 1;
     let shown = &page[start..start + 9];
     Some(shown.replace('-', ""))
+}
+
+/// The owner, on the phone, types a code into the reset form.
+async fn reset_with(app: &TestApp, email: &str, code: &str) -> reqwest::Response {
+    app.client()
+        .call(
+            "password/reset",
+            &[
+                ("email", email),
+                ("code", code),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await
+}
+
+/// Issues a code for `user` and reads it off the page the admin is sent to.
+async fn issued_code(console: &TestClient, user: &TestUser) -> String {
+    let issued = issue_code(console, user).await;
+    assert_eq!(issued.status().as_u16(), 302);
+    let page = console
+        .get_page(&location(&issued))
+        .await
+        .text()
+        .await
+        .unwrap();
+    code_on(&page).expect("the code on the admin's page")
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<String> {
@@ -57,18 +87,7 @@ async fn a_recovery_code_is_shown_once_to_its_admin_and_resets_the_password() {
     assert_eq!(audit_actions(&app).await, ["ISSUE_RECOVERY_CODE"]);
 
     // The owner, on the phone, types it in.
-    let reset = app
-        .client()
-        .call(
-            "password/reset",
-            &[
-                ("email", &owner.email),
-                ("code", &code),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let reset = reset_with(&app, &owner.email, &code).await;
     assert_eq!(reset.status().as_u16(), 200);
     let signed_in = app
         .client()
@@ -181,4 +200,76 @@ async fn recovery_support_is_for_admins_only_and_not_for_withdrawn_accounts() {
         .await;
     assert_eq!(admin_target.status().as_u16(), 400);
     assert_eq!(app.count("SELECT count(*) FROM one_time_codes").await, 0);
+}
+
+#[tokio::test]
+async fn guesses_at_a_mailed_code_do_not_use_up_a_recovery_code() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    let console = app.signed_in(&admin).await;
+    let code = issued_code(&console, &owner).await;
+
+    // A stranger who knows the address sends more six-digit guesses than a code survives.
+    for guess in 0..12 {
+        let refused = reset_with(&app, &owner.email, &format!("{guess:06}")).await;
+        assert_eq!(refused.status().as_u16(), 400, "guess {guess}");
+    }
+
+    // The eight-digit code the admin read out still works: only its own length is charged.
+    assert_eq!(
+        reset_with(&app, &owner.email, &code)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn no_recovery_code_for_an_owner_who_may_not_sign_in() {
+    let app = spawn_app().await;
+    let admin = app.create_user(Role::Admin, UserStatus::Active).await;
+    let inactive = app.create_user(Role::Owner, UserStatus::Inactive).await;
+    let locked = app.create_user(Role::Owner, UserStatus::Locked).await;
+    let console = app.signed_in(&admin).await;
+    let refusal = "비활성이거나 관리자가 잠근 계정에는 복구 코드를 발급할 수 없습니다. 먼저 상태를 활성으로 바꾼 뒤 발급해 주세요.";
+
+    for owner in [&inactive, &locked] {
+        // The page says why instead of offering the button...
+        let page = console
+            .get_page(&format!("/admin/users/{}", owner.id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(refusal), "{}", owner.email);
+        assert!(!page.contains("복구 코드 발급"), "{}", owner.email);
+        // ...and the server refuses a form posted anyway.
+        let issued = console
+            .call(
+                "admin/users/recovery-code",
+                &[("user_id", &owner.id.to_string())],
+            )
+            .await;
+        assert_eq!(issued.status().as_u16(), 400);
+        assert_eq!(form_message(issued).await, refusal);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM one_time_codes").await, 0);
+    assert!(audit_actions(&app).await.is_empty());
+
+    // Once the admin gives access back, a code can be issued and works.
+    sqlx::query("UPDATE users SET status = 'ACTIVE' WHERE id = $1")
+        .bind(inactive.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let code = issued_code(&console, &inactive).await;
+    assert_eq!(
+        reset_with(&app, &inactive.email, &code)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }

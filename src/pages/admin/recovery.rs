@@ -1,13 +1,16 @@
 //! Helping an owner who cannot get in, from their page: a one-time recovery code to read out
 //! over the phone, and "must change password at next sign-in".
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
     components::{action_errors, FormAlert},
-    domain::{admin::RecoveryCode, format_kst},
+    domain::{
+        admin::{RecoveryCode, RECOVERY_NEEDS_ACCESS},
+        format_kst,
+    },
     error::AppError,
     page_data::{data_view, page_resource, AsciiJson},
 };
@@ -96,6 +99,8 @@ pub fn RecoverySupport(
     user_id: Uuid,
     /// Recovery codes are for owners; admins recover with the command line.
     offers_code: bool,
+    /// Whether the account may sign in: a code for one that may not could never be used.
+    may_sign_in: bool,
     must_change_password: bool,
     require: ServerAction<RequirePasswordChange>,
     shown: ShownRecoveryCode,
@@ -121,11 +126,19 @@ pub fn RecoverySupport(
                 <p class="card-lead">
                     "비밀번호를 잊었는데 메일을 받을 수 없는 회원에게 전화로 불러 줄 일회용 복구 코드를 발급합니다. 회원은 비밀번호 재설정 화면에서 이메일과 이 코드로 새 비밀번호를 정합니다."
                 </p>
-                <ActionForm action=issue attr:class="inline-form">
-                    <FormAlert error=issue_error/>
-                    <input type="hidden" name="user_id" value=id_for_issue/>
-                    <button type="submit" class="button button-small">"복구 코드 발급"</button>
-                </ActionForm>
+                {if may_sign_in {
+                    Either::Left(view! {
+                        <ActionForm action=issue attr:class="inline-form">
+                            <FormAlert error=issue_error/>
+                            <input type="hidden" name="user_id" value=id_for_issue/>
+                            <button type="submit" class="button button-small">"복구 코드 발급"</button>
+                        </ActionForm>
+                    })
+                } else {
+                    Either::Right(view! {
+                        <p class="card-lead" data-testid="no-recovery-code">{RECOVERY_NEEDS_ACCESS}</p>
+                    })
+                }}
             })}
             <p class="card-lead" data-testid="must-change-password">
                 {if must_change_password {

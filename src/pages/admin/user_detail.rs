@@ -119,6 +119,7 @@ fn DetailBody(
             <RecoverySupport
                 user_id=user.id
                 offers_code=user.role == crate::domain::Role::Owner
+                may_sign_in=crate::domain::may_keep_access(user.status, user.locked_until)
                 must_change_password=detail.must_change_password
                 require
                 shown=recovery
