@@ -142,8 +142,8 @@ pub async fn confirm_code(
     let checked = one_time_codes::check_code(state, user.id, &CONFIRM_PURPOSES, code)
         .await
         .map_err(|e| e.at(Some("code")))?;
-    let account = confirmable_account(state, checked.redeemed(), Some("code")).await?;
     let mut tx = state.db.begin().await?;
+    let account = confirmable_account(&mut tx, checked.redeemed(), Some("code")).await?;
     let redeemed = one_time_codes::use_code(&mut tx, checked)
         .await
         .map_err(|e| e.at(Some("code")))?;
@@ -162,8 +162,8 @@ pub async fn confirm_link(
     if !CONFIRM_PURPOSES.contains(&peeked.purpose) {
         return Err(Refused::BadLink.at(None));
     }
-    let account = confirmable_account(state, &peeked, None).await?;
     let mut tx = state.db.begin().await?;
+    let account = confirmable_account(&mut tx, &peeked, None).await?;
     let redeemed = one_time_codes::redeem_link(&mut tx, token)
         .await
         .map_err(|e| e.at(None))?;
@@ -192,12 +192,13 @@ pub async fn describe_link(state: &AppState, token: &str) -> Result<EmailConfirm
 
 /// The account a code confirms, if it may still be changed: not locked by an admin, inactive
 /// or withdrawn (a change an intruder started must not land after the owner was helped).
+/// Locked in `tx` before the code is used up (see `users::lock_account`).
 async fn confirmable_account(
-    state: &AppState,
+    tx: &mut sqlx::PgConnection,
     redeemed: &Redeemed,
     field: Option<&str>,
 ) -> Result<users::Account, AppError> {
-    users::find_account(&state.db, redeemed.user_id)
+    users::lock_account(tx, redeemed.user_id)
         .await?
         .filter(users::Account::may_keep_access)
         .ok_or_else(|| Refused::Cancelled.at(field))

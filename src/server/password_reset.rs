@@ -200,6 +200,12 @@ pub async fn reset(
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let field = redemption.field();
+    // The account is locked before its code is used up (see `users::lock_account`), and must
+    // still be allowed in: an admin may have taken access away while the password was hashed.
+    let account = users::lock_account(&mut tx, account.id)
+        .await?
+        .filter(Account::may_keep_access)
+        .ok_or_else(|| Refused::Cancelled.at(field))?;
     let redeemed = match redemption.use_up(&mut tx).await {
         Ok(redeemed) if redeemed.user_id == account.id => redeemed,
         Ok(_) => return Err(Refused::BadLink.at(field)),

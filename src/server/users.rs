@@ -145,6 +145,23 @@ pub async fn find_account(db: &PgPool, user_id: Uuid) -> Result<Option<Account>,
         .transpose()
 }
 
+/// The account `user_id`, its row locked until `tx` ends. A change that also touches the
+/// user's codes takes this first: every such change then locks the user before the codes (an
+/// admin's change and a password change do, by updating the row first), so two of them wait
+/// for each other instead of deadlocking; and what the change decides on is read under the
+/// lock, not before it.
+pub async fn lock_account(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<Option<Account>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!("{SELECT_ACCOUNT} WHERE id = $1 FOR UPDATE"))
+        .bind(user_id)
+        .fetch_optional(tx)
+        .await?
+        .map(account)
+        .transpose()
+}
+
 /// The password hash of an account that may use its sessions (see `lockout::may_keep_access`).
 pub async fn password_hash(db: &PgPool, user_id: Uuid) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(&format!(

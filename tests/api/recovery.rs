@@ -330,6 +330,81 @@ async fn a_newer_code_replaces_the_older_and_an_expired_one_says_so() {
     assert!(signs_in_with(&app, &owner, &owner.password).await);
 }
 
+/// Waits until a statement in the test's database is waiting for a row lock.
+async fn until_a_statement_waits_for_a_lock(app: &TestApp) {
+    for _ in 0..1_000 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no statement came to wait for the lock");
+}
+
+#[tokio::test]
+async fn a_reset_meeting_an_admins_change_waits_for_it_and_says_why() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Owner, UserStatus::Active).await;
+    request_reset(&app.client(), &owner.email).await;
+    let code = mailed_code(&owner).await;
+    let hash_before: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(owner.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+
+    // An admin's change is under way, holding the owner's row as `admin::apply` does; the
+    // owner submits the code meanwhile.
+    let mut admin_change = app.db.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+        .bind(owner.id)
+        .execute(&mut *admin_change)
+        .await
+        .unwrap();
+    let browser = app.client();
+    let (reset, ()) = tokio::join!(
+        reset_with_code(&browser, &owner.email, &code, NEW_PASSWORD),
+        async {
+            until_a_statement_waits_for_a_lock(&app).await;
+            // The admin's change goes on as `admin::apply` does: the status, then the codes.
+            // Had the reset used its code up before locking the owner, the two would now wait
+            // for each other and PostgreSQL would abort one (a 500, or a lost admin change).
+            sqlx::query("UPDATE users SET status = 'INACTIVE' WHERE id = $1")
+                .bind(owner.id)
+                .execute(&mut *admin_change)
+                .await
+                .unwrap();
+            sqlx::query(
+                "UPDATE one_time_codes SET voided_at = now()
+                 WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL",
+            )
+            .bind(owner.id)
+            .execute(&mut *admin_change)
+            .await
+            .expect("the admin's change is not aborted");
+            admin_change.commit().await.unwrap();
+        }
+    );
+
+    assert_eq!(reset.status().as_u16(), 400);
+    assert!(error_fields(reset).await[0]
+        .1
+        .contains("그 사이 비밀번호나 이메일이 변경되어"));
+    let hash_after: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(owner.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(hash_after, hash_before, "the password was not reset");
+}
+
 #[tokio::test]
 async fn a_password_change_voids_a_reset_code_sent_before_it() {
     let app = spawn_app().await;
