@@ -2,6 +2,7 @@
 //! before it does anything.
 
 use secrecy::SecretString;
+use uuid::Uuid;
 
 use chrono::{DateTime, Utc};
 
@@ -75,7 +76,7 @@ pub async fn validate_credentials(
         None => AccessVersion::initial(),
     };
     let hash = stored.as_ref().map(|s| s.password_hash.clone());
-    let password_matches = state.hasher.verify(password, hash).await?;
+    let password_matches = state.hasher.verify(password.clone(), hash).await?;
     let Some(stored) = stored else {
         tracing::info!(
             outcome = "failure",
@@ -138,6 +139,7 @@ pub async fn validate_credentials(
         lockout::lift_expired_lock(state, stored.id).await?;
     }
     lockout::clear_failures(state, &attempt).await?;
+    let password_hash = upgraded_hash(state, stored.id, stored.password_hash, password).await?;
     users::record_sign_in(&state.db, stored.id).await?;
     tracing::info!(outcome = "success", "sign-in attempt");
     Ok(SignedIn {
@@ -149,8 +151,47 @@ pub async fn validate_credentials(
         },
         device,
         access,
-        password_hash: stored.password_hash,
+        password_hash,
     })
+}
+
+/// The account's hash after a sign-in with the right `password` against `checked`: made anew
+/// at the current cost when `checked` is outdated (see `PasswordHasher::is_outdated`), so every
+/// account that signs in after `BCRYPT_COST` is raised gets the stronger hash once.
+///
+/// Written only over `checked`. When the row changed meanwhile, a second sign-in of the same
+/// owner may have upgraded it first: its hash is taken if the password matches it too (so
+/// neither sign-in is refused for a "changed" password). Otherwise the password really changed,
+/// and `checked` is returned for `still_has_access` to refuse this sign-in.
+async fn upgraded_hash(
+    state: &AppState,
+    user_id: Uuid,
+    checked: String,
+    password: SecretString,
+) -> Result<String, ServerError> {
+    if !state.hasher.is_outdated(&checked) {
+        return Ok(checked);
+    }
+    let upgraded = state.hasher.hash_checked(password.clone()).await?;
+    let written =
+        sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
+            .bind(user_id)
+            .bind(&checked)
+            .bind(&upgraded)
+            .execute(&state.db)
+            .await?
+            .rows_affected();
+    if written == 1 {
+        tracing::info!(user_id = %user_id, "password hash upgraded to the current cost");
+        return Ok(upgraded);
+    }
+    let current = users::password_hash(&state.db, user_id).await?;
+    if let Some(current) = current.filter(|current| !state.hasher.is_outdated(current)) {
+        if state.hasher.verify(password, Some(current.clone())).await? {
+            return Ok(current);
+        }
+    }
+    Ok(checked)
 }
 
 /// Whether the account still has the role `user` records, may keep its sessions (see

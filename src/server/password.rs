@@ -32,15 +32,30 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ServerError> {
-        let password = SecretString::from(password.expose());
+        self.hash_checked(SecretString::from(password.expose()))
+            .await
+    }
+
+    /// Hashes a password that has just matched its account's hash (see [`Self::is_outdated`]):
+    /// what the owner typed, whatever rules it was set under.
+    pub async fn hash_checked(&self, password: SecretString) -> Result<String, ServerError> {
         let cost = self.cost;
-        // `Password` holds at most 72 bytes, all of which bcrypt reads. (The crate's
-        // non-truncating variant refuses exactly 72, counting the terminator it appends.)
+        // At most 72 bytes, all of which bcrypt reads: `Password` allows no more, and `verify`
+        // matches no more. (The crate's non-truncating variant refuses exactly 72, counting
+        // the terminator it appends.)
         let hash = self
             .pool
             .run(move || bcrypt::hash(password.expose_secret(), cost))
             .await??;
         Ok(hash)
+    }
+
+    /// Whether `hash` was made at a lower cost than new hashes are (`BCRYPT_COST` was raised
+    /// since): such an account is checked faster than an unknown address, against the dummy
+    /// hash, takes to refuse, and its hash is weaker than the operator asked for.
+    pub fn is_outdated(&self, hash: &str) -> bool {
+        hash.parse::<bcrypt::HashParts>()
+            .is_ok_and(|parts| parts.get_cost() < self.cost)
     }
 
     /// True only when `hash` exists and `password` matches it. Does the same work whether or
