@@ -52,17 +52,31 @@ struct Target {
     must_change_password: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    email: String,
+    role: String,
+    status: String,
+    locked_until: Option<DateTime<Utc>>,
+    must_change_password: bool,
+}
+
 /// The user `user_id`, locked for the change; refused when withdrawn.
 async fn target(tx: &mut sqlx::PgConnection, user_id: Uuid) -> Result<Target, AppError> {
-    let row: Option<(String, String, String, Option<DateTime<Utc>>, bool)> = sqlx::query_as(
+    let TargetRow {
+        email,
+        role,
+        status,
+        locked_until,
+        must_change_password,
+    } = sqlx::query_as(
         "SELECT email, role, status, locked_until, must_change_password
          FROM users WHERE id = $1 FOR UPDATE",
     )
     .bind(user_id)
     .fetch_optional(&mut *tx)
-    .await?;
-    let (email, role, status, locked_until, must_change_password) =
-        row.ok_or(AppError::NotFound)?;
+    .await?
+    .ok_or(AppError::NotFound)?;
     let role = role
         .parse::<Role>()
         .map_err(|e| ServerError::from(sqlx::Error::Decode(e.to_string().into())))?;
