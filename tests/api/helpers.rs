@@ -340,6 +340,15 @@ impl TestApp {
         }
     }
 
+    /// The password hash `user` has now.
+    pub async fn password_hash(&self, user: &TestUser) -> String {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
     /// Gives `user` a password hash of bcrypt `cost` (accounts are made at 4, which checks in
     /// a millisecond): for tests whose checks must queue on the hashing threads.
     pub async fn rehash_password(&self, user: &TestUser, cost: u32) {

@@ -1,8 +1,7 @@
 use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{
-    assert_redirect_to, location, spawn_app, spawn_app_with, AppOptions, TestApp, TestClient,
-    TestUser,
+    assert_redirect_to, location, spawn_app, spawn_app_with, AppOptions, TestClient, TestUser,
 };
 
 const GENERIC_FAILURE: &str =
@@ -58,14 +57,6 @@ async fn signing_in_records_last_login_at() {
     assert!(after.is_some());
 }
 
-async fn password_hash_of(app: &TestApp, user: &TestUser) -> String {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user.id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_raised_bcrypt_cost_renews_each_hash_at_its_next_sign_in() {
     // Accounts are made at cost 4; this app hashes at 6, as after BCRYPT_COST was raised.
@@ -75,7 +66,7 @@ async fn a_raised_bcrypt_cost_renews_each_hash_at_its_next_sign_in() {
     })
     .await;
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
-    assert!(password_hash_of(&app, &owner).await.starts_with("$2b$04$"));
+    assert!(app.password_hash(&owner).await.starts_with("$2b$04$"));
 
     // Two browsers sign in at once: both get in, whichever of them renewed the hash.
     let (first, second) = (app.client(), app.client());
@@ -85,12 +76,12 @@ async fn a_raised_bcrypt_cost_renews_each_hash_at_its_next_sign_in() {
     for browser in [&first, &second] {
         assert_eq!(browser.get_page("/profile").await.status().as_u16(), 200);
     }
-    let renewed = password_hash_of(&app, &owner).await;
+    let renewed = app.password_hash(&owner).await;
     assert!(renewed.starts_with("$2b$06$"), "{renewed}");
 
     // Once is enough: the next sign-in keeps it, and the password is the same as ever.
     assert_redirect_to(&app.client().log_in(&owner).await, "/profile");
-    assert_eq!(password_hash_of(&app, &owner).await, renewed);
+    assert_eq!(app.password_hash(&owner).await, renewed);
 }
 
 #[tokio::test]

@@ -354,11 +354,7 @@ async fn a_reset_meeting_an_admins_change_waits_for_it_and_says_why() {
     let owner = app.create_user(Role::Owner, UserStatus::Active).await;
     request_reset(&app.client(), &owner.email).await;
     let code = mailed_code(&owner).await;
-    let hash_before: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(owner.id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let hash_before = app.password_hash(&owner).await;
 
     // An admin's change is under way, holding the owner's row as `admin::apply` does; the
     // owner submits the code meanwhile.
@@ -397,12 +393,11 @@ async fn a_reset_meeting_an_admins_change_waits_for_it_and_says_why() {
     assert!(error_fields(reset).await[0]
         .1
         .contains("그 사이 비밀번호나 이메일이 변경되어"));
-    let hash_after: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(owner.id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(hash_after, hash_before, "the password was not reset");
+    assert_eq!(
+        app.password_hash(&owner).await,
+        hash_before,
+        "the password was not reset"
+    );
 }
 
 #[tokio::test]
