@@ -51,8 +51,8 @@ impl PasswordHasher {
     }
 
     /// Whether `hash` was made at a lower cost than new hashes are (`BCRYPT_COST` was raised
-    /// since): such an account is checked faster than an unknown address, against the dummy
-    /// hash, takes to refuse, and its hash is weaker than the operator asked for.
+    /// since): checking it takes less time than refusing an unknown address (against the dummy
+    /// hash) does, and it is weaker than the operator asked for.
     pub fn is_outdated(&self, hash: &str) -> bool {
         hash.parse::<bcrypt::HashParts>()
             .is_ok_and(|parts| parts.get_cost() < self.cost)
