@@ -13,6 +13,7 @@
 #   bash scripts/bench.sh              # BENCH_USERS=1000000, BENCH_SECONDS=10 by default
 #   BENCH_SEED=1 bash scripts/bench.sh # also time the seed against its SQL reference
 #                                      # (scripts/seed-bench.sh; about two more minutes)
+#   BENCH_CPU=1 bash scripts/bench.sh  # also where each request's CPU time goes (see cpu_row)
 #
 # The seeded database (user_service_bench) is kept for the next run; sessions live in a
 # private Redis that is stopped at the end.
@@ -148,9 +149,58 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 
 rows=()
-wrk_run() { # wrk_run CONNECTIONS [wrk args...]: wrk's output
-  local conns=$1; shift
-  wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@"
+# BENCH_CPU=1: the CPU time each run took, from the kernel's own accounting of the processes
+# (user and system time in /proc/PID/stat, in clock ticks), per request: the server's own code
+# (its user time), the kernel on its behalf (its system time), PostgreSQL (every process of
+# the cluster, and those that ended meanwhile), Redis, and wrk itself.
+ticks() { # ticks PID [with-children]: "user system" clock ticks of PID (and its children)
+  local stat fields user system child child_ticks
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -r -a fields <<<"${stat##*) }" # after the command name: state, ppid, ..., utime, stime
+  user=${fields[11]} system=${fields[12]}
+  if [ "${2:-}" = with-children ]; then
+    # Children that ended were added to cutime and cstime; live ones are read one by one.
+    user=$((user + fields[13])) system=$((system + fields[14]))
+    for child in $(pgrep -P "$1"); do
+      child_ticks=$(ticks "$child") || continue # it ended just now
+      user=$((user + ${child_ticks% *})) system=$((system + ${child_ticks#* }))
+    done
+  fi
+  echo "$user $system"
+}
+if [ "${BENCH_CPU:-0}" = 1 ]; then
+  # The oldest postgres process, which forked the others.
+  postmaster_pid=$(pgrep -o -x postgres) || die "BENCH_CPU=1: no postgres process to account"
+  redis_pid=$(redis-cli -p "$redis_port" info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
+fi
+# Its rows go to a file: wrk_run runs in the subshell of a command substitution.
+cpu_table="$work/cpu.txt"
+cpu_row() { # cpu_row LABEL WRK_OUTPUT_FILE BEFORE AFTER WRK_CPU: a row of $cpu_table
+  local requests
+  requests=$(awk '/ requests in / { print $1 }' "$2")
+  awk -v label="$1" -v hz="$(getconf CLK_TCK)" -v n="${requests:-0}" \
+    -v before="$3" -v after="$4" -v wrk_cpu="$5" 'BEGIN {
+      split(before, b); split(after, a); split(wrk_cpu, w)
+      if (n == 0) { printf "| %s | no requests | | | | |\n", label; exit }
+      us = 1e6 / hz / n
+      printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", label, (a[1] - b[1]) * us,
+        (a[2] - b[2]) * us, (a[3] + a[4] - b[3] - b[4]) * us, (a[5] + a[6] - b[5] - b[6]) * us,
+        (w[1] + w[2]) * 1e6 / n
+    }' >>"$cpu_table"
+}
+wrk_run() { # wrk_run SERVER_PID CPU_LABEL CONNECTIONS [wrk args...]: wrk's output; with
+  # BENCH_CPU=1 and a CPU_LABEL, also a row of where the run's CPU time went
+  local pid=$1 label=$2 conns=$3; shift 3
+  if [ "${BENCH_CPU:-0}" != 1 ] || [ -z "$label" ]; then
+    wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@"
+    return
+  fi
+  local before after wrk_cpu TIMEFORMAT='%3U %3S'
+  before="$(ticks "$pid") $(ticks "$postmaster_pid" with-children) $(ticks "$redis_pid")"
+  wrk_cpu=$({ time wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@" >"$work/wrk.txt"; } 2>&1)
+  after="$(ticks "$pid") $(ticks "$postmaster_pid" with-children) $(ticks "$redis_pid")"
+  cpu_row "$label" "$work/wrk.txt" "$before" "$after" "$wrk_cpu"
+  cat "$work/wrk.txt"
 }
 figures() { # figures WRK_OUTPUT: "requests/s p50 p99 errors"
   local rps p50 p99 errors
@@ -162,24 +212,19 @@ figures() { # figures WRK_OUTPUT: "requests/s p50 p99 errors"
 }
 measure() { # measure LABEL CONNECTIONS [wrk args...]: one wrk run, one table row
   local label=$1 conns=$2 rps p50 p99 errors; shift 2
-  read -r rps p50 p99 errors <<<"$(figures "$(wrk_run "$conns" "$@")")"
+  read -r rps p50 p99 errors <<<"$(figures "$(wrk_run "$server_pid" "${cpu_label-$label}" "$conns" "$@")")"
   rows+=("| $label | $conns | $rps | $p50 | $p99 | | | | $errors |")
 }
 compare() { # compare LABEL PATH APP_COOKIE REFERENCE_COOKIE: the app, then the reference
   local label=$1 path=$2 rps p50 p99 errors ref_rps ref_p50 ref_p99 ref_errors ratio
-  read -r rps p50 p99 errors <<<"$(figures "$(wrk_run $connections -H "Cookie: $3" "$base$path")")"
-  read -r ref_rps ref_p50 ref_p99 ref_errors \
-    <<<"$(figures "$(wrk_run $connections -H "Cookie: $4" "$reference$path")")"
+  read -r rps p50 p99 errors \
+    <<<"$(figures "$(wrk_run "$server_pid" "$label" $connections -H "Cookie: $3" "$base$path")")"
+  read -r ref_rps ref_p50 ref_p99 ref_errors <<<"$(figures "$(wrk_run "$reference_pid" \
+    "$label (reference)" $connections -H "Cookie: $4" "$reference$path")")"
   ratio=$(awk -v a="$rps" -v r="$ref_rps" 'BEGIN { if (r > 0) printf "%.2fx", a / r; else print "-" }')
   [ "$ref_errors" = none ] || errors="$errors (reference: $ref_errors)"
   rows+=("| $label | $connections | $rps | $p50 | $p99 | $ref_rps | $ref_p99 | $ratio | $errors |")
 }
-
-cat >"$work/sign-in.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "email=$owner_email&password=$password"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-LUA
 
 step "measuring (${seconds} s per row and server)"
 measure "GET /login (anonymous)" $connections "$base/login"
@@ -200,7 +245,9 @@ wrk -t1 -c50 -d"$((seconds + 4))s" --timeout 60s --latency -s "$work/sign-in.lua
   >"$work/storm.txt" &
 storm=$!
 sleep 2
-measure "GET /profile during 50 concurrent sign-ins" $connections -H "Cookie: $owner_cookie" "$base/profile"
+# No CPU row: the server's time is mostly the storm's hashing.
+cpu_label="" measure "GET /profile during 50 concurrent sign-ins" $connections \
+  -H "Cookie: $owner_cookie" "$base/profile"
 wait "$storm"
 read -r rps p50 p99 errors <<<"$(figures "$(cat "$work/storm.txt")")"
 rows+=("| POST /api/login (the storm itself) | 50 | $rps | $p50 | $p99 | | | | $errors |")
@@ -229,3 +276,10 @@ echo "server memory: idle after start-up $((idle_kb / 1024)) MB, peak $((peak_kb
 echo "pages as sent (uncompressed): $sizes"
 bash scripts/bundle-size.sh
 echo "$seed_line"
+if [ -s "$cpu_table" ]; then
+  echo
+  echo "CPU time per request, in µs (BENCH_CPU=1; from /proc, 10 ms ticks):"
+  echo "| request | server code | server kernel | PostgreSQL | Redis | wrk |"
+  echo "|---|---|---|---|---|---|"
+  cat "$cpu_table"
+fi
