@@ -13,7 +13,7 @@
 #   bash scripts/bench.sh              # BENCH_USERS=1000000, BENCH_SECONDS=10 by default
 #   BENCH_SEED=1 bash scripts/bench.sh # also time the seed against its SQL reference
 #                                      # (scripts/seed-bench.sh; about two more minutes)
-#   BENCH_CPU=1 bash scripts/bench.sh  # also where each request's CPU time goes (see cpu_row)
+#   BENCH_CPU=1 bash scripts/bench.sh  # also where each request's CPU time goes (see ticks)
 #
 # The seeded database (user_service_bench) is kept for the next run; sessions live in a
 # private Redis that is stopped at the end.
@@ -188,16 +188,20 @@ cpu_row() { # cpu_row LABEL WRK_OUTPUT_FILE BEFORE AFTER WRK_CPU: a row of $cpu_
         (w[1] + w[2]) * 1e6 / n
     }' >>"$cpu_table"
 }
+wrk_once() { # wrk_once CONNECTIONS [wrk args...]: one run of wrk, its output
+  local conns=$1; shift
+  wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@"
+}
 wrk_run() { # wrk_run SERVER_PID CPU_LABEL CONNECTIONS [wrk args...]: wrk's output; with
   # BENCH_CPU=1 and a CPU_LABEL, also a row of where the run's CPU time went
-  local pid=$1 label=$2 conns=$3; shift 3
+  local pid=$1 label=$2; shift 2
   if [ "${BENCH_CPU:-0}" != 1 ] || [ -z "$label" ]; then
-    wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@"
+    wrk_once "$@"
     return
   fi
   local before after wrk_cpu TIMEFORMAT='%3U %3S'
   before="$(ticks "$pid") $(ticks "$postmaster_pid" with-children) $(ticks "$redis_pid")"
-  wrk_cpu=$({ time wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "$@" >"$work/wrk.txt"; } 2>&1)
+  wrk_cpu=$({ time wrk_once "$@" >"$work/wrk.txt"; } 2>&1)
   after="$(ticks "$pid") $(ticks "$postmaster_pid" with-children) $(ticks "$redis_pid")"
   cpu_row "$label" "$work/wrk.txt" "$before" "$after" "$wrk_cpu"
   cat "$work/wrk.txt"
