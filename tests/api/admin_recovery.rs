@@ -4,7 +4,8 @@
 use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{
-    assert_redirect_to, form_message, location, spawn_app, TestApp, TestClient, TestUser,
+    assert_redirect_to, form_message, location, reset_with_code, spawn_app, TestApp, TestClient,
+    TestUser,
 };
 
 const NEW_PASSWORD: &str = "harbor-tangerine-73";
@@ -29,17 +30,7 @@ fn code_on(page: &str) -> Option<String> {
 
 /// The owner, on the phone, types a code into the reset form.
 async fn reset_with(app: &TestApp, email: &str, code: &str) -> reqwest::Response {
-    app.client()
-        .call(
-            "password/reset",
-            &[
-                ("email", email),
-                ("code", code),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await
+    reset_with_code(&app.client(), email, code, NEW_PASSWORD).await
 }
 
 /// Issues a code for `user` and reads it off the page the admin is sent to.

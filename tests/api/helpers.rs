@@ -685,6 +685,26 @@ pub fn value_of<'a>(form: &'a [(&'static str, String)], key: &str) -> &'a str {
     &form.iter().find(|(k, _)| *k == key).unwrap().1
 }
 
+/// Sets a new password with a code at the reset form (a mailed or a recovery code).
+pub async fn reset_with_code(
+    browser: &TestClient,
+    email: &str,
+    code: &str,
+    password: &str,
+) -> reqwest::Response {
+    browser
+        .call(
+            "password/reset",
+            &[
+                ("email", email),
+                ("code", code),
+                ("new_password", password),
+                ("new_password_confirm", password),
+            ],
+        )
+        .await
+}
+
 /// The message a form error shows above the form, from a server function's JSON answer.
 pub async fn form_message(response: Response) -> String {
     let body: serde_json::Value = response.json().await.unwrap();

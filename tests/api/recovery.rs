@@ -7,7 +7,7 @@ use tower_sessions_redis_store::fred::prelude::KeysInterface;
 use user_service::domain::{Role, UserStatus};
 
 use crate::helpers::{
-    assert_redirect_to, error_fields, spawn_app, spawn_app_with, wait_for_mail,
+    assert_redirect_to, error_fields, reset_with_code, spawn_app, spawn_app_with, wait_for_mail,
     wait_for_mail_about, AppOptions, TestApp, TestClient, TestUser,
 };
 
@@ -16,25 +16,6 @@ const NEW_PASSWORD: &str = "harbor-tangerine-73";
 async fn request_reset(browser: &TestClient, email: &str) -> reqwest::Response {
     browser
         .post_form("/password/forgot", "password/forgot", &[("email", email)])
-        .await
-}
-
-async fn reset_with_code(
-    browser: &TestClient,
-    email: &str,
-    code: &str,
-    password: &str,
-) -> reqwest::Response {
-    browser
-        .call(
-            "password/reset",
-            &[
-                ("email", email),
-                ("code", code),
-                ("new_password", password),
-                ("new_password_confirm", password),
-            ],
-        )
         .await
 }
 
